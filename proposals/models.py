@@ -1,5 +1,7 @@
 """Proposals (提案), their assignment to units, reply letters (答复函) and satisfaction forms."""
 
+from datetime import date
+
 import cn2an
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +49,10 @@ class FormChannel(models.TextChoices):
 
 
 class Session(models.Model):
-    """A meeting of a committee term: 市政协十四届五次会议 = committee 市政协, term 14, meeting 5."""
+    """A meeting of a committee term.
+
+    市政协十四届五次会议 = committee 市政协, term 14, meeting 5.
+    """
 
     committee = models.CharField(_("政协组织"), max_length=50, default="市政协")
     term = models.PositiveSmallIntegerField(_("届"))
@@ -90,7 +95,7 @@ class Category(models.Model):
 
 
 class Proposer(models.Model):
-    """A committee member (委员) or a collective body (民革市委会, a sector, a special committee)."""
+    """A committee member (委员) or a collective body (民革市委会, a sector, a committee)."""
 
     kind = models.CharField(
         _("类型"), max_length=10, choices=ProposerKind, default=ProposerKind.MEMBER
@@ -114,11 +119,6 @@ class Proposer(models.Model):
         if self.kind == ProposerKind.MEMBER:
             return f"{self.name}委员"
         return self.name
-
-
-class ProposalQuerySet(models.QuerySet):
-    def visible_to_units(self, units):
-        return self.filter(assignments__unit__in=units).distinct()
 
 
 class Proposal(models.Model):
@@ -163,8 +163,6 @@ class Proposal(models.Model):
     filed_on = models.DateField(_("提交日期"), null=True, blank=True)
     body = models.TextField(_("提案内容"), blank=True)
 
-    objects = ProposalQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("提案")
         verbose_name_plural = _("提案")
@@ -172,7 +170,9 @@ class Proposal(models.Model):
         constraints = [
             # 010 and 10 are one number: the number is stored as an integer.
             models.UniqueConstraint(
-                fields=["session", "number_prefix", "number"], name="proposal_unique_number"
+                fields=["session", "number_prefix", "number"],
+                name="proposal_unique_number",
+                violation_error_message=_("本次会议已有这一编号的提案（010 与 10 是同一编号）。"),
             ),
             choices_constraint("status", ProposalStatus, "proposal_status_valid"),
             models.CheckConstraint(
@@ -250,8 +250,14 @@ class OutcomeClass(models.Model):
 
 
 class AssignmentQuerySet(models.QuerySet):
-    def for_units(self, units):
-        return self.filter(unit__in=units)
+    def replied(self):
+        return self.filter(replies__isnull=False).distinct()
+
+    def pending(self, today: date):
+        return self.filter(replies__isnull=True).exclude(due_on__lt=today)
+
+    def overdue(self, today: date):
+        return self.filter(replies__isnull=True, due_on__lt=today)
 
 
 class Assignment(models.Model):
@@ -269,8 +275,9 @@ class Assignment(models.Model):
     role = models.CharField(
         _("办理方式"), max_length=20, choices=AssignmentRole, default=AssignmentRole.LEAD
     )
-    assigned_on = models.DateField(_("交办日期"))
-    due_on = models.DateField(_("答复期限"), help_text=_("留空则为交办日期后三个月。"))
+    # Both may be unknown for letters imported from an archive; the admin asks for them.
+    assigned_on = models.DateField(_("交办日期"), null=True)
+    due_on = models.DateField(_("答复期限"), null=True, help_text=_("留空则为交办日期后三个月。"))
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -280,7 +287,11 @@ class Assignment(models.Model):
         ordering = ["-assigned_on", "-id"]
         indexes = [models.Index(fields=["-assigned_on", "-id"], name="assignment_order_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "unit"], name="assignment_unique_unit"),
+            models.UniqueConstraint(
+                fields=["proposal", "unit"],
+                name="assignment_unique_unit",
+                violation_error_message=_("这件提案已交办给该单位。"),
+            ),
             choices_constraint("role", AssignmentRole, "assignment_role_valid"),
             models.CheckConstraint(
                 condition=Q(due_on__gte=F("assigned_on")), name="assignment_due_after_assigned"
@@ -293,11 +304,6 @@ class Assignment(models.Model):
     def clean(self):
         if self.assigned_on and self.due_on and self.due_on < self.assigned_on:
             raise ValidationError({"due_on": _("答复期限不能早于交办日期。")})
-
-
-class ReplyLetterQuerySet(models.QuerySet):
-    def for_units(self, units):
-        return self.filter(assignment__unit__in=units)
 
 
 class ReplyLetter(models.Model):
@@ -349,8 +355,6 @@ class ReplyLetter(models.Model):
     is_published = models.BooleanField(_("已公开"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    objects = ReplyLetterQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("答复函")
         verbose_name_plural = _("答复函")
@@ -362,7 +366,13 @@ class ReplyLetter(models.Model):
                 condition=~Q(doc_number=""),
                 name="reply_unique_doc_number_per_unit",
             ),
-            models.UniqueConstraint(fields=["assignment", "round"], name="reply_unique_round"),
+            models.UniqueConstraint(
+                fields=["assignment", "round"],
+                name="reply_unique_round",
+                violation_error_message=_(
+                    "这件交办已有这一轮次的答复函；重新办理后的答复请填下一轮次。"
+                ),
+            ),
             models.CheckConstraint(condition=Q(round__gte=1), name="reply_round_positive"),
         ]
 
@@ -379,11 +389,6 @@ class ReplyLetter(models.Model):
         )
         if duplicate:
             raise ValidationError({"doc_number": _("本单位已有同一文号的答复函。")})
-
-
-class SatisfactionFormQuerySet(models.QuerySet):
-    def for_units(self, units):
-        return self.filter(reply__assignment__unit__in=units)
 
 
 class SatisfactionForm(models.Model):
@@ -419,15 +424,17 @@ class SatisfactionForm(models.Model):
     )
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    objects = SatisfactionFormQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("征询意见表")
         verbose_name_plural = _("征询意见表")
         ordering = ["-entered_at", "-id"]
         indexes = [models.Index(fields=["-entered_at", "-id"], name="form_order_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["reply", "rater"], name="form_one_per_rater"),
+            models.UniqueConstraint(
+                fields=["reply", "rater"],
+                name="form_one_per_rater",
+                violation_error_message=_("这位提案者已就这件答复函填过征询意见表。"),
+            ),
             choices_constraint("attitude_rating", Rating, "form_attitude_rating_valid"),
             choices_constraint("result_rating", Rating, "form_result_rating_valid"),
             choices_constraint("channel", FormChannel, "form_channel_valid"),

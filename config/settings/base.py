@@ -83,7 +83,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE") or 60),
         conn_health_checks=True,
     )
 }
@@ -103,21 +103,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 
 LOGIN_URL = "admin:login"
 
 # Replies are due this many months after a proposal is assigned (the rules say three).
-REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))
+REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS") or 3)
 # The seed letters the product loads (`manage.py load_seeds`).
-SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR / "seeds"))
+SEEDS_DIR = Path(os.environ.get("SEEDS_DIR") or BASE_DIR / "seeds")
 
 LOGGING = {
     "version": 1,

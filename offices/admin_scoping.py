@@ -1,0 +1,115 @@
+"""The admin's rule of the road: supervisors see everything, unit staff only their units' rows.
+
+Every admin of a unit-bound model says how to reach the unit (`unit_path`) and what unit staff
+may do with their own rows; everything else (list, detail URL, form choices, autocomplete)
+follows from `get_queryset` and the choice querysets, so a row of another unit cannot be seen,
+opened or smuggled in through a tampered form.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.contrib import admin
+from django.db.models import Q
+
+from .roles import is_supervisor, is_unit_staff, unit_ids_of
+
+
+def in_units(paths: str | tuple[str, ...], unit_ids: list[int]) -> Q:
+    if isinstance(paths, str):
+        paths = (paths,)
+    return reduce(or_, (Q(**{f"{path}__in": unit_ids}) for path in paths))
+
+
+class RoleAdmin(admin.ModelAdmin):
+    """Permissions by role. Without a `unit_path` the model is reference data shared by all
+    units (sessions, categories, outcome classes): staff may read it, supervisors edit it."""
+
+    # Lookup path from this model to its HandlingUnit, e.g. "assignment__unit"; a tuple of
+    # paths where a row belongs to a unit in any of several ways.
+    unit_path: str | tuple[str, ...] = ""
+    staff_can_add = False
+    staff_can_change = False
+    # Choice fields limited to the user's units: {field name: lookup path(s) to the unit}.
+    scoped_choices: dict[str, str | tuple[str, ...]] = {}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_supervisor(request.user):
+            return queryset
+        if not self.unit_path:
+            return queryset
+        in_scope = self.model._default_manager.filter(
+            in_units(self.unit_path, unit_ids_of(request.user))
+        ).values("pk")
+        return queryset.filter(pk__in=in_scope)
+
+    def _in_scope(self, request, obj) -> bool:
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return is_supervisor(request.user) or is_unit_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if is_supervisor(request.user):
+            return True
+        return is_unit_staff(request.user) and self._in_scope(request, obj)
+
+    def has_add_permission(self, request):
+        if is_supervisor(request.user):
+            return True
+        return self.staff_can_add and is_unit_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if is_supervisor(request.user):
+            return True
+        allowed = self.staff_can_change and is_unit_staff(request.user)
+        return allowed and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Official records: only a superuser deletes, and PROTECT keeps what others point at.
+        return request.user.is_superuser
+
+    def scope_choices(self, request, db_field, queryset):
+        path = self.scoped_choices.get(db_field.name)
+        if path is None or is_supervisor(request.user):
+            return queryset
+        in_scope = queryset.model._default_manager.filter(
+            in_units(path, unit_ids_of(request.user))
+        ).values("pk")
+        return queryset.filter(pk__in=in_scope)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.scoped_choices:
+            queryset = kwargs.get("queryset") or db_field.remote_field.model._default_manager
+            kwargs["queryset"] = self.scope_choices(request, db_field, queryset.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.scoped_choices:
+            queryset = kwargs.get("queryset") or db_field.remote_field.model._default_manager
+            kwargs["queryset"] = self.scope_choices(request, db_field, queryset.all())
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class UnitScopedAdmin(RoleAdmin):
+    def __init__(self, model, admin_site):
+        if not self.unit_path:
+            raise TypeError(f"{type(self).__name__} must say how to reach the unit: unit_path")
+        super().__init__(model, admin_site)
+
+
+class RoleInlineMixin:
+    """Inlines follow the roles too: supervisors edit, unit staff read."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_supervisor(request.user) or is_unit_staff(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_supervisor(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_supervisor(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -1,0 +1,507 @@
+"""The staff admin: supervisors manage everything, unit staff log their own unit's replies."""
+
+import re
+
+from django.contrib import admin, messages
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from offices.admin_scoping import RoleAdmin, RoleInlineMixin, UnitScopedAdmin
+from offices.roles import is_supervisor
+
+from .forms import AssignmentForm, ReplyLetterForm
+from .models import (
+    Assignment,
+    Category,
+    FormChannel,
+    OutcomeClass,
+    OutcomeScheme,
+    Proposal,
+    Proposer,
+    Rating,
+    ReplyLetter,
+    SatisfactionForm,
+    Session,
+)
+from .selectors import reply_draft_for
+
+PROPOSAL_NUMBER = re.compile(r"^\s*第?\s*([A-Za-z]*)0*(\d+)\s*号?\s*$")
+
+
+class ProposalNumberSearchMixin:
+    """Search by proposal number as people type it: 10, 010, 第010号, D022."""
+
+    proposal_path = ""  # lookup prefix from this model to Proposal, e.g. "assignment__proposal__"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = PROPOSAL_NUMBER.match(search_term)
+        if match:
+            prefix, number = match.groups()
+            by_number = queryset.filter(
+                **{
+                    f"{self.proposal_path}number": int(number),
+                    f"{self.proposal_path}number_prefix__iexact": prefix,
+                }
+            )
+            results = results | by_number
+        return results, may_have_duplicates
+
+
+class OutcomeGroupFilter(admin.SimpleListFilter):
+    title = _("类别字母")
+    parameter_name = "group"
+    outcome_path = "outcome_class"
+
+    def lookups(self, request, model_admin):
+        groups = OutcomeClass.objects.order_by("group").values_list("group", flat=True).distinct()
+        return [(group, group) for group in groups]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.outcome_path}__group": self.value()})
+        return queryset
+
+
+class RatingFilter(admin.SimpleListFilter):
+    """A rating of the forms returned for a reply, or 'no form returned'."""
+
+    NOT_RETURNED = "none"
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [*Rating.choices, (self.NOT_RETURNED, _("未回表"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NOT_RETURNED:
+            return queryset.filter(forms__isnull=True)
+        if self.value() in Rating.values:
+            matching = SatisfactionForm.objects.filter(**{self.field: self.value()})
+            return queryset.filter(pk__in=matching.values("reply"))
+        return queryset
+
+
+class AttitudeRatingFilter(RatingFilter):
+    title = _("办理态度评价")
+    parameter_name = "attitude"
+    field = "attitude_rating"
+
+
+class ResultRatingFilter(RatingFilter):
+    title = _("办理结果评价")
+    parameter_name = "result"
+    field = "result_rating"
+
+
+class AssignmentStateFilter(admin.SimpleListFilter):
+    title = _("办理状态")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("replied", _("已答复")), ("pending", _("办理中")), ("overdue", _("已逾期"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "replied":
+            return queryset.replied()
+        if self.value() == "pending":
+            return queryset.pending(today)
+        if self.value() == "overdue":
+            return queryset.overdue(today)
+        return queryset
+
+
+class TitleMismatchFilter(admin.SimpleListFilter):
+    title = _("提案标题核对")
+    parameter_name = "title_mismatch"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("表上标题与答复函不一致"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(proposal_title_on_form="").exclude(
+                proposal_title_on_form=F("reply__proposal_title")
+            )
+        return queryset
+
+
+@admin.register(Session)
+class SessionAdmin(RoleAdmin):
+    list_display = ["__str__", "year", "number_digits"]
+    list_filter = ["committee", "year"]
+    search_fields = ["committee", "year"]
+
+
+@admin.register(Category)
+class CategoryAdmin(RoleAdmin):
+    search_fields = ["name"]
+
+
+class OutcomeClassInline(RoleInlineMixin, admin.TabularInline):
+    model = OutcomeClass
+    extra = 1
+
+
+@admin.register(OutcomeScheme)
+class OutcomeSchemeAdmin(RoleAdmin):
+    list_display = ["name", "is_default", "codes"]
+    inlines = [OutcomeClassInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("classes")
+
+    @admin.display(description=_("分类"))
+    def codes(self, scheme):
+        return " ".join(outcome.code for outcome in scheme.classes.all())
+
+
+@admin.register(Proposer)
+class ProposerAdmin(UnitScopedAdmin):
+    unit_path = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
+    list_display = ["name", "kind", "contact_person", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "contact_person"]
+
+
+class AssignmentInline(RoleInlineMixin, admin.TabularInline):
+    model = Assignment
+    form = AssignmentForm
+    extra = 0
+    autocomplete_fields = ["unit"]
+    fields = ["unit", "role", "assigned_on", "due_on"]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+    unit_path = "assignments__unit"
+    list_display = ["number_display", "title", "proposer", "session", "status", "is_key", "units"]
+    list_display_links = ["number_display", "title"]
+    list_filter = [
+        "session",
+        "status",
+        "is_key",
+        "category",
+        ("assignments__unit", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["session", "proposer"]
+    search_fields = ["title", "proposer__name", "co_signers__name"]
+    autocomplete_fields = ["proposer", "co_signers", "merged_into"]
+    inlines = [AssignmentInline]
+    fieldsets = [
+        (None, {"fields": ["session", ("number_prefix", "number"), "title", "category", "is_key"]}),
+        (_("提案者"), {"fields": ["proposer", "co_signers"]}),
+        (
+            _("立案与办理"),
+            {"fields": ["status", "not_registered_reason", "merged_into", "filed_on"]},
+        ),
+        (_("内容"), {"fields": ["body"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assignments__unit")
+
+    @admin.display(description=_("编号"), ordering="number")
+    def number_display(self, proposal):
+        return f"第{proposal.printed_number}号"
+
+    @admin.display(description=_("承办单位"))
+    def units(self, proposal):
+        return "、".join(f"{a.unit}（{a.get_role_display()}）" for a in proposal.assignments.all())
+
+
+class ReplyInline(RoleInlineMixin, admin.TabularInline):
+    """The replies an assignment has had, linked; new ones are logged on their own screen."""
+
+    model = ReplyLetter
+    extra = 0
+    fields = ["round", "doc_number", "outcome_class", "signed_on", "is_published"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+    unit_path = "unit"
+    proposal_path = "proposal__"
+    form = AssignmentForm
+    list_display = [
+        "proposal_number",
+        "proposal_title",
+        "unit",
+        "role",
+        "assigned_on",
+        "due_on",
+        "state",
+        "log_reply",
+    ]
+    list_filter = [
+        "proposal__session",
+        ("unit", admin.RelatedOnlyFieldListFilter),
+        "role",
+        AssignmentStateFilter,
+    ]
+    list_select_related = ["proposal__session", "proposal__proposer", "unit"]
+    search_fields = ["proposal__title", "proposal__proposer__name", "unit__name"]
+    autocomplete_fields = ["proposal", "unit"]
+    readonly_fields = ["log_reply"]
+    fields = ["proposal", "unit", "role", "assigned_on", "due_on", "log_reply"]
+    inlines = [ReplyInline]
+    date_hierarchy = "assigned_on"
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("replies")
+
+    @admin.display(description=_("提案编号"), ordering="proposal__number")
+    def proposal_number(self, assignment):
+        return f"第{assignment.proposal.printed_number}号"
+
+    @admin.display(description=_("案由"), ordering="proposal__title")
+    def proposal_title(self, assignment):
+        return assignment.proposal.title
+
+    @admin.display(description=_("状态"))
+    def state(self, assignment):
+        replies = assignment.replies.all()
+        if replies:
+            return _("已答复（%(rounds)s 轮）") % {"rounds": len(replies)}
+        if assignment.due_on is None:
+            return _("期限未定")
+        overdue = (timezone.localdate() - assignment.due_on).days
+        if overdue > 0:
+            return format_html('<strong style="color:#b00">{}</strong>', _("逾期 %d 天") % overdue)
+        return _("办理中")
+
+    @admin.display(description=_("答复函"))
+    def log_reply(self, assignment):
+        if not assignment.pk:
+            return "—"
+        url = reverse("admin:proposals_replyletter_add") + f"?assignment={assignment.pk}"
+        return format_html('<a class="button" href="{}">{}</a>', url, _("登记答复函"))
+
+
+class FormInline(RoleInlineMixin, admin.TabularInline):
+    model = SatisfactionForm
+    extra = 0
+    fields = ["rater", "attitude_rating", "result_rating", "comments", "channel", "entered_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReplyLetter)
+class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+    unit_path = "unit"
+    proposal_path = "assignment__proposal__"
+    staff_can_add = True
+    staff_can_change = True
+    scoped_choices = {"assignment": "unit"}
+    form = ReplyLetterForm
+    list_display = [
+        "doc_number",
+        "outcome_code",
+        "proposal_number",
+        "proposal_title_short",
+        "unit",
+        "round",
+        "signed_on",
+        "is_published",
+        "ratings",
+    ]
+    list_display_links = ["doc_number", "proposal_title_short"]
+    list_filter = [
+        "assignment__proposal__session",
+        ("unit", admin.RelatedOnlyFieldListFilter),
+        "outcome_class",
+        OutcomeGroupFilter,
+        AttitudeRatingFilter,
+        ResultRatingFilter,
+        "is_published",
+        "round",
+    ]
+    list_select_related = ["assignment__proposal__session", "unit", "outcome_class"]
+    search_fields = [
+        "doc_number",
+        "title",
+        "proposal_title",
+        "assignment__proposal__title",
+        "assignment__proposal__proposer__name",
+    ]
+    autocomplete_fields = ["assignment"]
+    readonly_fields = ["unit", "doc_year", "doc_sequence"]
+    inlines = [FormInline]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (_("答复哪件提案"), {"fields": ["assignment", "round", "unit"]}),
+        (
+            _("函头"),
+            {
+                "fields": [
+                    "doc_number",
+                    ("doc_year", "doc_sequence"),
+                    "outcome_class",
+                    "title",
+                    "addressee",
+                    "proposal_title",
+                ]
+            },
+        ),
+        (_("正文"), {"fields": ["body"]}),
+        (_("落款与抄送"), {"fields": ["signing_unit", "signed_on", "signer", "copied_to"]}),
+        (_("联系人"), {"fields": ["contact_name", "contact_phone"]}),
+        (_("公开"), {"fields": ["is_published"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("forms")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        if not is_supervisor(request.user):
+            actions.pop("publish", None)
+            actions.pop("unpublish", None)
+        return actions
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        assignment_id = request.GET.get("assignment", "")
+        if assignment_id.isdigit():
+            assignments = self.scope_choices(
+                request, ReplyLetter._meta.get_field("assignment"), Assignment.objects.all()
+            )
+            assignment = (
+                assignments.select_related("proposal__session", "proposal__proposer", "unit")
+                .filter(pk=assignment_id)
+                .first()
+            )
+            if assignment:
+                initial.update(reply_draft_for(assignment))
+        return initial
+
+    @admin.display(description=_("分类"), ordering="outcome_class__code")
+    def outcome_code(self, reply):
+        return reply.outcome_class.code if reply.outcome_class else "—"
+
+    @admin.display(description=_("提案编号"), ordering="assignment__proposal__number")
+    def proposal_number(self, reply):
+        proposal = reply.assignment.proposal
+        return f"{proposal.session} 第{proposal.printed_number}号"
+
+    @admin.display(description=_("提案标题"), ordering="proposal_title")
+    def proposal_title_short(self, reply):
+        title = reply.proposal_title or reply.assignment.proposal.title
+        return title if len(title) <= 24 else f"{title[:24]}…"
+
+    @admin.display(description=_("评价（态度/结果）"))
+    def ratings(self, reply):
+        forms = reply.forms.all()
+        if not forms:
+            return _("未回表")
+        return format_html_join(
+            "<br>",
+            "{} / {}",
+            (
+                (form.get_attitude_rating_display(), form.get_result_rating_display())
+                for form in forms
+            ),
+        )
+
+    @admin.action(description=_("公开所选答复函"))
+    def publish(self, request, queryset):
+        count = queryset.update(is_published=True)
+        self.message_user(request, _("已公开 %d 件答复函。") % count, messages.SUCCESS)
+
+    @admin.action(description=_("取消公开所选答复函"))
+    def unpublish(self, request, queryset):
+        count = queryset.update(is_published=False)
+        self.message_user(request, _("已取消公开 %d 件答复函。") % count, messages.SUCCESS)
+
+
+@admin.register(SatisfactionForm)
+class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+    unit_path = "reply__unit"
+    proposal_path = "reply__assignment__proposal__"
+    staff_can_add = True
+    staff_can_change = True
+    scoped_choices = {
+        "reply": "unit",
+        "rater": ("proposals__assignments__unit", "co_signed_proposals__assignments__unit"),
+    }
+    list_display = [
+        "reply",
+        "rater",
+        "attitude_rating",
+        "result_rating",
+        "channel",
+        "entered_by",
+        "entered_at",
+        "title_check",
+    ]
+    list_filter = [
+        "attitude_rating",
+        "result_rating",
+        "channel",
+        ("reply__unit", admin.RelatedOnlyFieldListFilter),
+        "reply__assignment__proposal__session",
+        TitleMismatchFilter,
+    ]
+    list_select_related = ["reply", "rater", "entered_by"]
+    search_fields = ["reply__doc_number", "rater__name", "signature_name", "comments"]
+    autocomplete_fields = ["reply", "rater"]
+    readonly_fields = ["channel", "entered_by", "entered_at", "title_check"]
+    fieldsets = [
+        (None, {"fields": ["reply", "rater", "proposal_title_on_form", "title_check"]}),
+        (
+            _("委员填写"),
+            {
+                "fields": [
+                    "attitude_rating",
+                    "result_rating",
+                    "comments",
+                    "signature_name",
+                    "signed_on",
+                ]
+            },
+        ),
+        (_("录入"), {"fields": ["channel", "entered_by", "entered_at"]}),
+    ]
+
+    @admin.display(description=_("标题核对"))
+    def title_check(self, form):
+        if not form.pk or not form.has_title_mismatch:
+            return "—"
+        return format_html(
+            '<strong style="color:#b00">{}</strong><br>{}：{}<br>{}：{}',
+            _("表上所印提案标题与答复函不一致"),
+            _("表上"),
+            form.proposal_title_on_form,
+            _("函中"),
+            form.reply.proposal_title,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # Forms typed in by staff are paper forms; online forms come only from the member.
+            obj.channel = FormChannel.PAPER
+            obj.entered_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,88 @@
+"""Settings come from the environment; production refuses to start without its secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(module: str, **env) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG, "
+            "settings.LANGUAGE_CODE, settings.TIME_ZONE)",
+        ],
+        cwd=PROJECT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+PRODUCTION = {
+    "SECRET_KEY": "s" * 50,
+    "ALLOWED_HOSTS": "example.org",
+    "DATABASE_URL": "sqlite:////tmp/x.db",
+}
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = load_settings("config.settings.prod", **env)
+    assert result.returncode != 0
+    assert f"The environment variable {missing} must be set" in result.stderr
+
+
+def test_production_starts_with_everything_set():
+    result = load_settings("config.settings.prod", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "False",
+        "zh-hans",
+        "Asia/Shanghai",
+    ]
+
+
+def test_development_needs_nothing_and_uses_sqlite():
+    result = load_settings("config.settings.dev")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "django.db.backends.sqlite3"
+
+
+def test_database_url_selects_postgresql_through_psycopg():
+    result = load_settings("config.settings.dev", DATABASE_URL="postgres://u@127.0.0.1:5432/db")
+    assert result.stdout.split()[0] == "django.db.backends.postgresql"
+    import psycopg  # noqa: F401  (psycopg 3 is what Django's backend loads)
+
+
+def test_production_uses_whitenoise_with_hashed_compressed_names():
+    from django.conf import settings
+
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.STORAGES['staticfiles']['BACKEND'])",
+        ],
+        cwd=PROJECT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", **PRODUCTION},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage"

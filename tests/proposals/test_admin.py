@@ -1,0 +1,308 @@
+"""The admin as each role sees it: unit staff are held to their own unit, by list, URL and form."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from proposals.models import FormChannel, Rating, ReplyLetter, SatisfactionForm
+from tests.factories import (
+    AssignmentFactory,
+    HandlingUnitFactory,
+    ProposalFactory,
+    ProposerFactory,
+    ReplyLetterFactory,
+    SatisfactionFormFactory,
+    SupervisorFactory,
+    unit_staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_units():
+    """Unit A and unit B, each with one assignment, one reply and one form."""
+    unit_a = HandlingUnitFactory(name="国家试验区管委会办公室")
+    unit_b = HandlingUnitFactory(name="市文化广电新闻出版旅游局")
+    form_a = SatisfactionFormFactory(
+        reply__assignment__unit=unit_a, reply__doc_number="甲字〔2025〕1号"
+    )
+    form_b = SatisfactionFormFactory(
+        reply__assignment__unit=unit_b, reply__doc_number="乙字〔2025〕1号"
+    )
+    return {"a": unit_a, "b": unit_b, "form_a": form_a, "form_b": form_b}
+
+
+def admin_url(model: str, action: str, *args) -> str:
+    return reverse(f"admin:proposals_{model}_{action}", args=args)
+
+
+def reply_post_data(assignment, **overrides) -> dict:
+    data = {
+        "assignment": assignment.pk,
+        "round": 1,
+        "doc_number": "甲字〔2025〕9号",
+        "title": "关于提案答复的函",
+        "addressee": "尊敬的委员",
+        "proposal_title": assignment.proposal.title,
+        "body": "正文",
+        "signing_unit": assignment.unit.name,
+        "signed_on": "2025-04-29",
+        "copied_to": "市政协提案委员会，市政府督查室。",
+        "contact_name": "洪迈",
+        "contact_phone": "15107989915",
+    }
+    data.update(overrides)
+    return data
+
+
+class TestUnitStaffScope:
+    @pytest.mark.parametrize(
+        ("model", "own", "other"),
+        [
+            ("replyletter", "甲字〔2025〕1号", "乙字〔2025〕1号"),
+            ("assignment", "国家试验区管委会办公室", "市文化广电新闻出版旅游局"),
+        ],
+    )
+    def test_lists_show_only_own_unit(self, client, two_units, model, own, other):
+        client.force_login(unit_staff(two_units["a"]))
+        page = client.get(admin_url(model, "changelist")).content.decode()
+        assert own in page
+        assert other not in page
+
+    def test_proposals_and_forms_lists_show_only_own_unit(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        own, other = two_units["form_a"], two_units["form_b"]
+        proposals = client.get(admin_url("proposal", "changelist")).content.decode()
+        assert own.reply.assignment.proposal.title in proposals
+        assert other.reply.assignment.proposal.title not in proposals
+        forms = client.get(admin_url("satisfactionform", "changelist")).content.decode()
+        assert str(own.rater) in forms
+        assert str(other.rater) not in forms
+
+    @pytest.mark.parametrize("model", ["replyletter", "satisfactionform", "assignment", "proposal"])
+    def test_other_units_rows_cannot_be_opened_by_url(self, client, two_units, model):
+        client.force_login(unit_staff(two_units["a"]))
+        form_b = two_units["form_b"]
+        row = {
+            "replyletter": form_b.reply,
+            "satisfactionform": form_b,
+            "assignment": form_b.reply.assignment,
+            "proposal": form_b.reply.assignment.proposal,
+        }[model]
+        response = client.get(admin_url(model, "change", row.pk))
+        assert response.status_code == 302  # "does not exist", back to the index
+        assert response.url == reverse("admin:index")
+
+    def test_reply_for_another_units_assignment_is_refused(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        foreign = two_units["form_b"].reply.assignment
+        response = client.post(admin_url("replyletter", "add"), reply_post_data(foreign, round=2))
+        assert response.status_code == 200
+        assert "选择一个有效的选项" in response.content.decode()
+        assert not ReplyLetter.objects.filter(doc_number="甲字〔2025〕9号").exists()
+
+    def test_editing_another_units_reply_by_post_changes_nothing(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        reply_b = two_units["form_b"].reply
+        data = reply_post_data(reply_b.assignment, doc_number="篡改")
+        response = client.post(admin_url("replyletter", "change", reply_b.pk), data)
+        assert response.status_code == 302
+        reply_b.refresh_from_db()
+        assert reply_b.doc_number == "乙字〔2025〕1号"
+
+    def test_moving_own_reply_to_another_units_assignment_is_refused(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        reply_a = two_units["form_a"].reply
+        foreign = two_units["form_b"].reply.assignment
+        data = reply_post_data(foreign, doc_number=reply_a.doc_number, round=5)
+        response = client.post(admin_url("replyletter", "change", reply_a.pk), data)
+        assert response.status_code == 200
+        reply_a.refresh_from_db()
+        assert reply_a.assignment.unit == two_units["a"]
+
+    def test_paper_form_for_another_units_reply_is_refused(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        reply_b = two_units["form_b"].reply
+        data = {
+            "reply": reply_b.pk,
+            "rater": reply_b.assignment.proposal.proposer.pk,
+            "attitude_rating": Rating.DISSATISFIED,
+            "result_rating": Rating.DISSATISFIED,
+        }
+        response = client.post(admin_url("satisfactionform", "add"), data)
+        assert response.status_code == 200
+        assert SatisfactionForm.objects.count() == 2
+
+    def test_autocomplete_offers_only_own_assignments(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        response = client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "proposals", "model_name": "replyletter", "field_name": "assignment"},
+        )
+        ids = {int(item["id"]) for item in response.json()["results"]}
+        assert ids == {two_units["form_a"].reply.assignment.pk}
+
+    def test_staff_cannot_create_proposals_or_assignments(self, client, two_units):
+        client.force_login(unit_staff(two_units["a"]))
+        assert client.get(admin_url("proposal", "add")).status_code == 403
+        assert client.get(admin_url("assignment", "add")).status_code == 403
+
+    def test_staff_without_a_unit_sees_nothing(self, client, two_units):
+        from tests.factories import UserFactory
+
+        client.force_login(UserFactory())
+        assert client.get(admin_url("replyletter", "changelist")).status_code == 403
+
+
+class TestLoggingAReply:
+    def test_reply_form_is_prefilled_from_the_assignment(self, client):
+        assignment = AssignmentFactory(
+            proposal=ProposalFactory(number=10, title="关于统筹发展景德镇日用陶瓷产业的建议")
+        )
+        client.force_login(unit_staff(assignment.unit))
+        page = client.get(admin_url("replyletter", "add") + f"?assignment={assignment.pk}")
+        html = page.content.decode()
+        assert "关于市政协十四届五次会议第010号提案答复的函" in html
+        assert "关于统筹发展景德镇日用陶瓷产业的建议" in html
+        assert "市政协提案委员会，市政府督查室" in html
+
+    def test_staff_log_a_reply_in_one_screen(self, client):
+        assignment = AssignmentFactory()
+        client.force_login(unit_staff(assignment.unit))
+        response = client.post(admin_url("replyletter", "add"), reply_post_data(assignment))
+        assert response.status_code == 302
+        reply = ReplyLetter.objects.get()
+        assert reply.unit == assignment.unit
+        assert (reply.doc_year, reply.doc_sequence) == (2025, 9)
+        assert reply.copied_to == ["市政协提案委员会", "市政府督查室"]
+
+    def test_duplicate_document_number_gets_a_message_not_a_500(self, client):
+        reply = ReplyLetterFactory(doc_number="甲字〔2025〕9号")
+        second = AssignmentFactory(unit=reply.unit)
+        client.force_login(unit_staff(reply.unit))
+        response = client.post(admin_url("replyletter", "add"), reply_post_data(second))
+        assert response.status_code == 200
+        assert "本单位已有同一文号的答复函" in response.content.decode()
+        assert ReplyLetter.objects.count() == 1
+
+    def test_duplicate_round_gets_a_message(self, client):
+        reply = ReplyLetterFactory()
+        client.force_login(unit_staff(reply.unit))
+        data = reply_post_data(reply.assignment, doc_number="甲字〔2025〕10号")
+        response = client.post(admin_url("replyletter", "add"), data)
+        assert response.status_code == 200
+        assert "这件交办已有这一轮次的答复函" in response.content.decode()
+
+    def test_paper_form_is_marked_paper_and_entered_by_the_user(self, client):
+        reply = ReplyLetterFactory()
+        user = unit_staff(reply.unit)
+        client.force_login(user)
+        data = {
+            "reply": reply.pk,
+            "rater": reply.assignment.proposal.proposer.pk,
+            "attitude_rating": Rating.SATISFIED,
+            "result_rating": Rating.BASICALLY_SATISFIED,
+            "comments": "谢谢",
+        }
+        response = client.post(admin_url("satisfactionform", "add"), data)
+        assert response.status_code == 302
+        form = SatisfactionForm.objects.get()
+        assert (form.channel, form.entered_by) == (FormChannel.PAPER, user)
+
+    def test_form_rater_must_be_the_proposer_or_a_co_signer(self, client):
+        reply = ReplyLetterFactory()
+        stranger = ProposerFactory()
+        reply.assignment.proposal.co_signers.add(ProposerFactory())
+        client.force_login(SupervisorFactory())
+        data = {
+            "reply": reply.pk,
+            "rater": stranger.pk,
+            "attitude_rating": Rating.SATISFIED,
+            "result_rating": Rating.SATISFIED,
+        }
+        response = client.post(admin_url("satisfactionform", "add"), data)
+        assert response.status_code == 200
+        assert "填表人须是该提案的提案者或联名提案者" in response.content.decode()
+
+
+class TestSupervisor:
+    def test_sees_every_unit(self, client, two_units):
+        client.force_login(SupervisorFactory())
+        page = client.get(admin_url("replyletter", "changelist")).content.decode()
+        assert "甲字〔2025〕1号" in page and "乙字〔2025〕1号" in page
+
+    @pytest.mark.parametrize(
+        ("query", "shown", "hidden"),
+        [
+            ({"group": "A"}, "甲字〔2025〕1号", "乙字〔2025〕1号"),
+            ({"attitude": "dissatisfied"}, "乙字〔2025〕1号", "甲字〔2025〕1号"),
+            ({"result": "none"}, "丙字〔2025〕1号", "甲字〔2025〕1号"),
+        ],
+    )
+    def test_filters_by_group_and_rating(self, client, two_units, query, shown, hidden):
+        from proposals.models import OutcomeClass
+
+        form_b = two_units["form_b"]
+        form_b.reply.outcome_class = OutcomeClass.objects.get(code="C1")
+        form_b.reply.save()
+        form_b.attitude_rating = Rating.DISSATISFIED
+        form_b.save()
+        ReplyLetterFactory(doc_number="丙字〔2025〕1号")
+        client.force_login(SupervisorFactory())
+        page = client.get(admin_url("replyletter", "changelist"), query).content.decode()
+        assert shown in page
+        assert hidden not in page
+
+    def test_overdue_filter(self, client):
+        late = AssignmentFactory(
+            due_on=datetime.date(2020, 1, 1), assigned_on=datetime.date(2019, 10, 1)
+        )
+        on_time = AssignmentFactory(due_on=datetime.date(2099, 1, 1))
+        client.force_login(SupervisorFactory())
+        page = client.get(
+            admin_url("assignment", "changelist"), {"state": "overdue"}
+        ).content.decode()
+        assert late.proposal.title in page
+        assert on_time.proposal.title not in page
+        assert "逾期" in page
+
+    def test_search_by_number_as_printed(self, client):
+        proposal = ProposalFactory(number=10)
+        other = ProposalFactory(number=100)
+        client.force_login(SupervisorFactory())
+        for typed in ["010", "10", "第010号"]:
+            page = client.get(admin_url("proposal", "changelist"), {"q": typed}).content.decode()
+            assert proposal.title in page
+            assert other.title not in page
+
+    def test_assignment_due_date_defaults_to_three_months(self, client):
+        from proposals.models import Assignment
+
+        proposal = ProposalFactory()
+        unit = HandlingUnitFactory()
+        client.force_login(SupervisorFactory())
+        data = {
+            "proposal": proposal.pk,
+            "unit": unit.pk,
+            "role": "lead",
+            "assigned_on": "2025-02-10",
+        }
+        response = client.post(admin_url("assignment", "add"), data)
+        assert response.status_code == 302
+        assert Assignment.objects.get().due_on == datetime.date(2025, 5, 10)
+
+    def test_due_before_assigned_gets_a_message(self, client):
+        proposal = ProposalFactory()
+        client.force_login(SupervisorFactory())
+        data = {
+            "proposal": proposal.pk,
+            "unit": HandlingUnitFactory().pk,
+            "role": "lead",
+            "assigned_on": "2025-02-10",
+            "due_on": "2025-01-10",
+        }
+        response = client.post(admin_url("assignment", "add"), data)
+        assert response.status_code == 200
+        assert "答复期限不能早于交办日期" in response.content.decode()
