@@ -41,12 +41,12 @@ class Command(BaseCommand):
                 if dry_run:
                     raise DryRun
         except DryRun:
-            self.stdout.write("Dry run: nothing was written.")
+            self.note("Dry run: nothing was written.", level=1)
         summary = (
             f"Seeds: {counts[CREATED]} created, {counts['updated']} updated, "
             f"{counts[UNCHANGED]} unchanged, {counts['skipped']} skipped (not letters)."
         )
-        self.stdout.write(self.style.SUCCESS(summary))
+        self.note(summary, level=1, style=self.style.SUCCESS)
 
     def load(self, path: Path) -> str:
         try:
