@@ -15,7 +15,7 @@ FIND_PYTHON = for candidate in "$$PYTHON" python3.13 python3.12 python3.14 \
 	  && { command -v "$$candidate"; break; }; \
 	done
 
-.PHONY: run test install migrate seed demo-accounts static lint format check migrations-check clean
+.PHONY: run test install migrate seed demo-accounts static lint format check migrations-check messages clean
 
 run: install migrate seed demo-accounts static  ## set everything up and serve on http://127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT)/admin/ (Ctrl-C stops)"
@@ -67,6 +67,9 @@ check: install
 
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(MANAGE) makemigrations --check --dry-run
+
+messages:  ## recompile locale/*.po (needs gettext); the .mo files are committed
+	$(MANAGE) compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

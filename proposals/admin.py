@@ -256,7 +256,6 @@ class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     readonly_fields = ["log_reply"]
     fields = ["proposal", "unit", "role", "assigned_on", "due_on", "log_reply"]
     inlines = [ReplyInline]
-    date_hierarchy = "assigned_on"
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
@@ -405,7 +404,9 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     @admin.display(description=_("提案编号"), ordering="assignment__proposal__number")
     def proposal_number(self, reply):
         proposal = reply.assignment.proposal
-        return f"{proposal.session} 第{proposal.printed_number}号"
+        return (
+            f"{proposal.session.term}届{proposal.session.meeting}次 第{proposal.printed_number}号"
+        )
 
     @admin.display(description=_("提案标题"), ordering="proposal_title")
     def proposal_title_short(self, reply):
