@@ -374,6 +374,12 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
+    def get_list_display(self, request):
+        # Unit staff know their own unit: the column would only take room.
+        if is_supervisor(request.user):
+            return self.list_display
+        return [name for name in self.list_display if name != "unit"]
+
     def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location)
         if not is_supervisor(request.user):
@@ -411,7 +417,7 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     @admin.display(description=_("提案标题"), ordering="proposal_title")
     def proposal_title_short(self, reply):
         title = reply.proposal_title or reply.assignment.proposal.title
-        return title if len(title) <= 24 else f"{title[:24]}…"
+        return title if len(title) <= 20 else f"{title[:20]}…"
 
     @admin.display(description=_("评价（态度/结果）"))
     def ratings(self, reply):

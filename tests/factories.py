@@ -66,7 +66,7 @@ class ProposerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Proposer
 
-    name = factory.Sequence(lambda n: f"委员{n}")
+    name = factory.Sequence(lambda n: f"李{n}")
 
 
 class ProposalFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,63 @@
+"""The admin in a real browser: a unit's staff log a reply from the assignment."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from proposals.models import ReplyLetter
+from tests.browser.conftest import log_in
+from tests.factories import (
+    AssignmentFactory,
+    ProposalFactory,
+    ReplyLetterFactory,
+    SupervisorFactory,
+    unit_staff,
+)
+
+# Transactional: the live server reads from another thread.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_unit_staff_log_a_reply_from_the_assignment(page, live_server, screenshot):
+    assignment = AssignmentFactory(
+        proposal=ProposalFactory(number=10, title="关于统筹发展景德镇日用陶瓷产业的建议")
+    )
+    foreign = ReplyLetterFactory(doc_number="他单位字〔2025〕7号")
+    staff = unit_staff(assignment.unit)
+
+    log_in(page, live_server, staff.username)
+    page.goto(f"{live_server.url}/admin/proposals/assignment/")
+    expect(page.locator("#result_list")).to_contain_text("关于统筹发展景德镇日用陶瓷产业的建议")
+    expect(page.locator("#result_list")).not_to_contain_text(foreign.assignment.proposal.title)
+    screenshot("staff-assignments")
+
+    page.click("text=登记答复函")
+    assert page.input_value("#id_title") == "关于市政协十四届五次会议第010号提案答复的函"
+    page.fill("#id_doc_number", "单位字〔2025〕1号")
+    page.select_option("#id_outcome_class", label="A3（已有规定）")
+    page.fill("#id_body", "您提出的提案已收悉。")
+    page.fill("#id_signed_on", "2025-04-29")
+    page.fill("#id_contact_name", "洪迈")
+    page.fill("#id_contact_phone", "15107989915")
+    screenshot("staff-reply-form")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist .success")).to_have_count(1)
+    reply = ReplyLetter.objects.get(doc_number="单位字〔2025〕1号")
+    assert (reply.unit, reply.outcome_class.code, reply.doc_sequence) == (assignment.unit, "A3", 1)
+    assert reply.copied_to == ["市政协提案委员会", "市政府督查室"]
+    screenshot("staff-replies")
+
+
+def test_supervisor_filters_replies_by_class_group(page, live_server, screenshot):
+    ReplyLetterFactory(doc_number="甲字〔2025〕1号")
+    supervisor = SupervisorFactory()
+    log_in(page, live_server, supervisor.username)
+    page.goto(f"{live_server.url}/admin/proposals/replyletter/")
+    page.click("#changelist-filter a[href*='group=C']")
+    expect(page).to_have_url(re.compile(r"group=C"))
+    expect(page.locator("#content")).not_to_contain_text("甲字〔2025〕1号")
+    page.click("#changelist-filter a[href*='group=A']")
+    expect(page.locator("#result_list")).to_contain_text("甲字〔2025〕1号")
+    screenshot("supervisor-replies")
