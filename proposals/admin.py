@@ -319,7 +319,6 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         "proposal_number",
         "proposal_title_short",
         "unit",
-        "round",
         "signed_on",
         "is_published",
         "ratings",
@@ -419,7 +418,7 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         title = reply.proposal_title or reply.assignment.proposal.title
         return title if len(title) <= 20 else f"{title[:20]}…"
 
-    @admin.display(description=_("评价（态度/结果）"))
+    @admin.display(description=_("态度/结果"))
     def ratings(self, reply):
         forms = reply.forms.all()
         if not forms:
