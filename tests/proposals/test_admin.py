@@ -306,3 +306,31 @@ class TestSupervisor:
         response = client.post(admin_url("assignment", "add"), data)
         assert response.status_code == 200
         assert "答复期限不能早于交办日期" in response.content.decode()
+
+
+class TestQueryCounts:
+    """Lists run a fixed number of queries however many rows they show (no N+1)."""
+
+    @pytest.mark.parametrize("model", ["replyletter", "assignment", "proposal", "satisfactionform"])
+    def test_changelist_queries_do_not_grow_with_rows(
+        self, client, django_assert_max_num_queries, model
+    ):
+        unit = HandlingUnitFactory()
+        staff = unit_staff(unit)
+        client.force_login(staff)
+
+        def count_queries() -> int:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(admin_url(model, "changelist")).status_code == 200
+            return len(queries)
+
+        SatisfactionFormFactory(reply__assignment__unit=unit)
+        few = count_queries()
+        for _ in range(5):
+            form = SatisfactionFormFactory(reply__assignment__unit=unit)
+            form.reply.assignment.proposal.co_signers.add(ProposerFactory())
+        with django_assert_max_num_queries(few):
+            client.get(admin_url(model, "changelist"))
