@@ -213,20 +213,25 @@ class ProposalAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         return "、".join(f"{a.unit}（{a.get_role_display()}）" for a in proposal.assignments.all())
 
 
-class ReplyInline(RoleInlineMixin, admin.TabularInline):
-    """The replies an assignment has had, linked; new ones are logged on their own screen."""
+class ReadOnlyListInline(RoleInlineMixin, admin.TabularInline):
+    """Related rows listed with a link to each; they are written on their own screen."""
 
-    model = ReplyLetter
     extra = 0
-    fields = ["round", "doc_number", "outcome_class", "signed_on", "is_published"]
-    readonly_fields = fields
     show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReplyInline(ReadOnlyListInline):
+    model = ReplyLetter
+    fields = ["round", "doc_number", "outcome_class", "signed_on", "is_published"]
 
 
 @admin.register(Assignment)
@@ -291,18 +296,9 @@ class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         return format_html('<a class="button" href="{}">{}</a>', url, _("登记答复函"))
 
 
-class FormInline(RoleInlineMixin, admin.TabularInline):
+class FormInline(ReadOnlyListInline):
     model = SatisfactionForm
-    extra = 0
     fields = ["rater", "attitude_rating", "result_rating", "comments", "channel", "entered_at"]
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReplyLetter)
