@@ -86,3 +86,24 @@ def test_production_uses_whitenoise_with_hashed_compressed_names():
         text=True,
     )
     assert result.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_collectstatic_writes_hashed_and_compressed_files_for_whitenoise(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=PROJECT,
+        env={
+            **os.environ,
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+            "STATIC_ROOT": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    names = {path.name for path in (tmp_path / "css").iterdir()}
+    hashed = [name for name in names if name.startswith("admin.") and name.count(".") == 2]
+    assert hashed, names
+    assert f"{hashed[0]}.gz" in names
+    assert (tmp_path / "staticfiles.json").exists()
