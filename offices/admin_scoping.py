@@ -6,6 +6,7 @@ follows from `get_queryset` and the choice querysets, so a row of another unit c
 opened or smuggled in through a tampered form.
 """
 
+import re
 from functools import reduce
 from operator import or_
 
@@ -13,6 +14,8 @@ from django.contrib import admin
 from django.db.models import Q
 
 from .roles import is_supervisor, is_unit_staff, unit_ids_of
+
+DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def in_units(paths: str | tuple[str, ...], unit_ids: list[int]) -> Q:
@@ -69,6 +72,20 @@ class RoleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Official records: only a superuser deletes, and PROTECT keeps what others point at.
         return request.user.is_superuser
+
+    def get_changeform_initial_data(self, request):
+        """Prefill from the query string only with rows this user may choose: a malformed or
+        foreign id is dropped rather than handed to the form (or to a 500)."""
+        initial = super().get_changeform_initial_data(request)
+        for field in self.model._meta.fields:
+            if field.is_relation and field.name in initial:
+                value = str(initial[field.name])
+                choices = self.scope_choices(
+                    request, field, field.remote_field.model._default_manager.all()
+                )
+                if not DIGITS.fullmatch(value) or not choices.filter(pk=value).exists():
+                    del initial[field.name]
+        return initial
 
     def scope_choices(self, request, db_field, queryset):
         path = self.scoped_choices.get(db_field.name)

@@ -268,6 +268,12 @@ class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("replies")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A reply belongs to the unit that wrote it: once replied, the unit stays.
+        if obj and obj.replies.exists():
+            return [*self.readonly_fields, "unit", "proposal"]
+        return self.readonly_fields
+
     @admin.display(description=_("提案编号"), ordering="proposal__number")
     def proposal_number(self, assignment):
         return f"第{assignment.proposal.printed_number}号"
@@ -384,19 +390,18 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        assignment_id = request.GET.get("assignment", "")
-        if assignment_id.isdigit():
-            assignments = self.scope_choices(
-                request, ReplyLetter._meta.get_field("assignment"), Assignment.objects.all()
-            )
-            assignment = (
-                assignments.select_related("proposal__session", "proposal__proposer", "unit")
-                .filter(pk=assignment_id)
-                .first()
-            )
-            if assignment:
-                initial.update(reply_draft_for(assignment))
+        if "assignment" in initial:  # already checked to be one of this user's
+            assignment = Assignment.objects.select_related(
+                "proposal__session", "proposal__proposer", "unit"
+            ).get(pk=initial["assignment"])
+            initial.update(reply_draft_for(assignment))
         return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        # Publication is the proposals committee's decision, not the unit's.
+        if is_supervisor(request.user):
+            return self.readonly_fields
+        return [*self.readonly_fields, "is_published"]
 
     @admin.display(description=_("分类"), ordering="outcome_class__code")
     def outcome_code(self, reply):
@@ -468,7 +473,13 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         TitleMismatchFilter,
     ]
     list_select_related = ["reply", "rater", "entered_by"]
-    search_fields = ["reply__doc_number", "rater__name", "signature_name", "comments"]
+    search_fields = [
+        "reply__doc_number",
+        "reply__assignment__proposal__title",
+        "rater__name",
+        "signature_name",
+        "comments",
+    ]
     autocomplete_fields = ["reply", "rater"]
     readonly_fields = ["channel", "entered_by", "entered_at", "title_check"]
     fieldsets = [
@@ -500,6 +511,13 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
             _("函中"),
             form.reply.proposal_title,
         )
+
+    def has_change_permission(self, request, obj=None):
+        # An online form is the member's own word: nobody edits it. Paper forms typed in
+        # by unit staff may be corrected by them.
+        if obj is not None and obj.channel == FormChannel.ONLINE:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:

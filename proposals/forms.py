@@ -81,7 +81,11 @@ class ReplyLetterForm(forms.ModelForm):
         if assignment:
             # The unit is the assignment's: never chosen, so never forged.
             self.instance.unit = assignment.unit
-        parts = split_doc_number(cleaned.get("doc_number") or "")
+        doc_number = (cleaned.get("doc_number") or "").strip()
+        parts = split_doc_number(doc_number)
+        if parts:
+            # As printed, less the spaces a typist or a scan leaves: one number, one spelling.
+            cleaned["doc_number"] = parts.text
         self.instance.doc_year = parts.year if parts else None
         self.instance.doc_sequence = parts.sequence if parts else None
         return cleaned

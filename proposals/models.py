@@ -74,7 +74,9 @@ class Session(models.Model):
                 fields=["committee", "term", "meeting"], name="session_unique_meeting"
             ),
             models.CheckConstraint(
-                condition=Q(term__gte=1) & Q(meeting__gte=1), name="session_term_meeting_positive"
+                condition=Q(term__gte=1) & Q(meeting__gte=1),
+                name="session_term_meeting_positive",
+                violation_error_message=_("届次和会议次数从 1 开始。"),
             ),
         ]
 
@@ -215,7 +217,10 @@ class OutcomeScheme(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_scheme"
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_scheme",
+                violation_error_message=_("已有默认方案：请先取消原默认方案。"),
             )
         ]
 
@@ -373,7 +378,11 @@ class ReplyLetter(models.Model):
                     "这件交办已有这一轮次的答复函；重新办理后的答复请填下一轮次。"
                 ),
             ),
-            models.CheckConstraint(condition=Q(round__gte=1), name="reply_round_positive"),
+            models.CheckConstraint(
+                condition=Q(round__gte=1),
+                name="reply_round_positive",
+                violation_error_message=_("答复轮次从 1 开始。"),
+            ),
         ]
 
     def __str__(self):

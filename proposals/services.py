@@ -54,14 +54,15 @@ def _upsert[M: models.Model](
     model: type[M], lookup: dict, values: dict, *, overwrite: bool = True
 ) -> tuple[M, str]:
     """Find by `lookup` and bring to `values`, saving only what differs, so a re-run writes
-    nothing. With overwrite=False, only empty fields are filled (what staff typed stays)."""
+    nothing. With overwrite=False, only empty fields are filled: what people changed stays."""
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
         return model._default_manager.create(**lookup, **values), CREATED
     changed = [
         name
         for name, value in values.items()
-        if getattr(instance, name) != value and (overwrite or not getattr(instance, name))
+        if getattr(instance, name) != value
+        and (overwrite or getattr(instance, name) in (None, "", []))
     ]
     for name in changed:
         setattr(instance, name, values[name])
@@ -139,11 +140,14 @@ def _check_importable(letter: ParsedLetter) -> None:
 
 
 @transaction.atomic
-def letter_import(*, letter: ParsedLetter, publish: bool = False) -> LetterImport:
+def letter_import(
+    *, letter: ParsedLetter, publish: bool = False, overwrite: bool = True
+) -> LetterImport:
     """Create or update the records one reply letter describes: session, proposer, proposal,
     unit, assignment, the reply itself and the filled-in form where the letter carries one.
 
-    Running it again on the same letter changes nothing. Raises LetterNotImportable."""
+    Running it again on the same letter changes nothing; with overwrite=False it only adds
+    what is missing, so edits made since in the admin survive. Raises LetterNotImportable."""
     _check_importable(letter)
     warnings = list(letter.warnings)
     prefix, number, digits = _printed_number(letter.proposal_number)
@@ -166,13 +170,15 @@ def letter_import(*, letter: ParsedLetter, publish: bool = False) -> LetterImpor
     assignment, _ = Assignment.objects.get_or_create(
         proposal=proposal, unit=unit, defaults={"role": role}
     )
-    reply, state = _reply(letter, assignment, publish, warnings)
+    reply, state = _reply(letter, assignment, publish, overwrite, warnings)
     if letter.form:
-        _form(letter, reply, proposer, warnings)
+        form_state = _form(letter, reply, proposer, overwrite, warnings)
+        if state == UNCHANGED and form_state != UNCHANGED:
+            state = UPDATED
     return LetterImport(reply=reply, state=state, warnings=warnings)
 
 
-def _reply(letter, assignment, publish, warnings) -> tuple[ReplyLetter, str]:
+def _reply(letter, assignment, publish, overwrite, warnings) -> tuple[ReplyLetter, str]:
     doc = split_doc_number(letter.doc_number or "")
     values = {
         "outcome_class": _outcome_class(letter.outcome_class, warnings),
@@ -200,15 +206,15 @@ def _reply(letter, assignment, publish, warnings) -> tuple[ReplyLetter, str]:
         values["unit"] = assignment.unit
     if publish:
         values["is_published"] = True
-    return _upsert(ReplyLetter, lookup, values)
+    return _upsert(ReplyLetter, lookup, values, overwrite=overwrite)
 
 
-def _form(letter, reply, proposer, warnings) -> None:
+def _form(letter, reply, proposer, overwrite, warnings) -> str:
     form = letter.form
     if not (form.attitude_rating and form.result_rating):
         warnings.append("所附征询意见表未勾选评价，未记录。")
-        return
-    _upsert(
+        return UNCHANGED
+    _, state = _upsert(
         SatisfactionForm,
         {"reply": reply, "rater": proposer},
         {
@@ -220,4 +226,6 @@ def _form(letter, reply, proposer, warnings) -> None:
             "proposal_title_on_form": form.proposal_title or "",
             "channel": FormChannel.PAPER,
         },
+        overwrite=overwrite,
     )
+    return state

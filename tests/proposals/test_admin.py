@@ -334,3 +334,78 @@ class TestQueryCounts:
             form.reply.assignment.proposal.co_signers.add(ProposerFactory())
         with django_assert_max_num_queries(few):
             client.get(admin_url(model, "changelist"))
+
+
+class TestReviewFindings:
+    """What a second reader found; each would have failed before its fix."""
+
+    @pytest.mark.parametrize(
+        "query", ["?assignment=abc", "?assignment=²", "?assignment=99999999999999999999999"]
+    )
+    def test_malformed_prefill_ids_are_ignored_not_a_500(self, client, query):
+        client.force_login(SupervisorFactory())
+        assert client.get(admin_url("replyletter", "add") + query).status_code == 200
+        assert (
+            client.get(admin_url("satisfactionform", "add") + "?reply=abc&rater=x").status_code
+            == 200
+        )
+
+    def test_staff_cannot_change_an_online_form(self, client):
+        form = SatisfactionFormFactory(
+            channel=FormChannel.ONLINE,
+            attitude_rating=Rating.DISSATISFIED,
+            result_rating=Rating.DISSATISFIED,
+        )
+        client.force_login(unit_staff(form.reply.unit))
+        data = {
+            "reply": form.reply.pk,
+            "rater": form.rater.pk,
+            "attitude_rating": Rating.SATISFIED,
+            "result_rating": Rating.SATISFIED,
+        }
+        client.post(admin_url("satisfactionform", "change", form.pk), data)
+        form.refresh_from_db()
+        assert form.attitude_rating == Rating.DISSATISFIED
+
+    def test_staff_cannot_publish_their_own_reply(self, client):
+        assignment = AssignmentFactory()
+        client.force_login(unit_staff(assignment.unit))
+        client.post(admin_url("replyletter", "add"), reply_post_data(assignment, is_published="on"))
+        assert ReplyLetter.objects.get().is_published is False
+
+    def test_document_number_is_stored_without_scan_spaces(self, client):
+        reply = ReplyLetterFactory(doc_number="甲字〔2025〕1号")
+        second = AssignmentFactory(unit=reply.unit)
+        client.force_login(unit_staff(reply.unit))
+        data = reply_post_data(second, doc_number=" 甲字〔2025〕 1 号")
+        response = client.post(admin_url("replyletter", "add"), data)
+        assert "本单位已有同一文号的答复函" in response.content.decode()
+
+    def test_a_replied_assignment_keeps_its_unit(self, client):
+        reply = ReplyLetterFactory()
+        client.force_login(SupervisorFactory())
+        data = {
+            "proposal": reply.assignment.proposal.pk,
+            "unit": HandlingUnitFactory().pk,
+            "role": "lead",
+            "assigned_on": "2025-02-01",
+            "due_on": "2025-05-01",
+            "replies-TOTAL_FORMS": 1,
+            "replies-INITIAL_FORMS": 1,
+            "replies-0-id": reply.pk,
+            "replies-0-assignment": reply.assignment.pk,
+        }
+        client.post(admin_url("assignment", "change", reply.assignment.pk), data)
+        reply.assignment.refresh_from_db()
+        assert reply.assignment.unit == reply.unit
+
+    def test_second_default_scheme_gets_a_sentence(self, client):
+        client.force_login(SupervisorFactory())
+        data = {
+            "name": "甲乙丙",
+            "is_default": "on",
+            "classes-TOTAL_FORMS": 0,
+            "classes-INITIAL_FORMS": 0,
+        }
+        response = client.post(reverse("admin:proposals_outcomescheme_add"), data)
+        assert "已有默认方案" in response.content.decode()

@@ -147,3 +147,13 @@ def test_staff_edits_survive_a_reload(output):
     Proposer.objects.filter(name="民革市委会").update(phone="0798-0000000")
     call_command("load_seeds", stdout=StringIO())
     assert Proposer.objects.get(name="民革市委会").phone == "0798-0000000"
+
+
+def test_admin_edits_survive_a_reload(output):
+    letter = reply("景国试管办案字〔2025〕1号")
+    ReplyLetter.objects.filter(pk=letter.pk).update(is_published=False, contact_phone="0798-1")
+    SatisfactionForm.objects.update(attitude_rating=Rating.DISSATISFIED)
+    call_command("load_seeds", stdout=StringIO())
+    letter.refresh_from_db()
+    assert (letter.is_published, letter.contact_phone) == (False, "0798-1")
+    assert SatisfactionForm.objects.get().attitude_rating == Rating.DISSATISFIED

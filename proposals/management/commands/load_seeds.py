@@ -1,7 +1,8 @@
 """Load the seed reply letters in seeds/ (SEEDS_DIR) into the database.
 
 Each file is read as a reply letter; files that are not letters (the news articles among
-the seeds) are skipped with a message. Safe to run twice: the second run changes nothing.
+the seeds) are skipped with a message. Safe to run again (`make run` does, every time): it
+only adds what is missing, so what people changed in the admin since stays as they left it.
 """
 
 from pathlib import Path
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             self.note(f"{path.name}: skipped, not a reply letter ({reason}).", level=1)
             return "skipped"
         try:
-            result = letter_import(letter=letter, publish=True)
+            result = letter_import(letter=letter, publish=True, overwrite=False)
         except LetterNotImportable as error:
             raise CommandError(f"{path.name}: {error}") from error
         self.note(f"{path.name}: {result.reply.doc_number} {result.state}.", level=1)
