@@ -28,6 +28,8 @@ from .models import (
 )
 from .selectors import reply_draft_for
 
+# A proposer belongs to the units its proposals, first-named or co-signed, are assigned to.
+PROPOSER_UNIT_PATHS = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
 PROPOSAL_NUMBER = re.compile(r"^\s*第?\s*([A-Za-z]*)0*(\d+)\s*号?\s*$")
 
 
@@ -161,7 +163,7 @@ class OutcomeSchemeAdmin(RoleAdmin):
 
 @admin.register(Proposer)
 class ProposerAdmin(UnitScopedAdmin):
-    unit_path = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
+    unit_path = PROPOSER_UNIT_PATHS
     list_display = ["name", "kind", "contact_person", "phone"]
     list_filter = ["kind"]
     search_fields = ["name", "contact_person"]
@@ -452,7 +454,7 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     staff_can_change = True
     scoped_choices = {
         "reply": "unit",
-        "rater": ("proposals__assignments__unit", "co_signed_proposals__assignments__unit"),
+        "rater": PROPOSER_UNIT_PATHS,
     }
     list_display = [
         "reply",
