@@ -6,7 +6,7 @@ import cn2an
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import HandlingUnit
@@ -311,6 +311,23 @@ class Assignment(models.Model):
             raise ValidationError({"due_on": _("答复期限不能早于交办日期。")})
 
 
+class ReplyLetterQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def with_ratings(self):
+        """Annotate `attitude` and `result`: the ratings of the first proposer's form (for a
+        collective proposal, the body's), which the figures count; None where none came back.
+        Co-signers' forms are kept and shown, but one reply has one rating."""
+        lead_form = SatisfactionForm.objects.filter(
+            reply=OuterRef("pk"), rater=OuterRef("assignment__proposal__proposer")
+        )
+        return self.annotate(
+            attitude=Subquery(lead_form.values("attitude_rating")[:1]),
+            result=Subquery(lead_form.values("result_rating")[:1]),
+        )
+
+
 class ReplyLetter(models.Model):
     """A reply letter (答复函), as printed; round 2… after re-handling."""
 
@@ -359,6 +376,8 @@ class ReplyLetter(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
     is_published = models.BooleanField(_("已公开"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = ReplyLetterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("答复函")

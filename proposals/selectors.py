@@ -1,8 +1,15 @@
-"""Reads shared by the admin, the commands and (later) the public pages."""
+"""Reads shared by the admin, the commands, the pages, the exports and the API."""
 
-from django.db.models import Max
+from django.db.models import Max, Prefetch, QuerySet
 
-from .models import Assignment, AssignmentRole, ProposerKind, ReplyLetter
+from .models import (
+    Assignment,
+    AssignmentRole,
+    Proposal,
+    ProposerKind,
+    ReplyLetter,
+    SatisfactionForm,
+)
 
 DEFAULT_COPIED_TO = ["市政协提案委员会", "市政府督查室"]
 
@@ -25,3 +32,40 @@ def reply_draft_for(assignment: Assignment) -> dict:
         "contact_name": previous.contact_name if previous else "",
         "contact_phone": previous.contact_phone if previous else "",
     }
+
+
+def visible_replies(*, published_only: bool) -> QuerySet[ReplyLetter]:
+    replies = ReplyLetter.objects.all()
+    return replies.published() if published_only else replies
+
+
+def listing_rows(proposals: QuerySet[Proposal], replies: QuerySet[ReplyLetter]):
+    """The listing's proposals with what each row shows, in a fixed number of queries:
+    its units and roles, and each unit's visible replies with their class and ratings."""
+    return proposals.select_related("session", "proposer", "category").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("unit")
+            .order_by("role", "unit__name")
+            .prefetch_related(
+                Prefetch(
+                    "replies",
+                    queryset=replies.with_ratings()
+                    .select_related("outcome_class")
+                    .order_by("round", "id"),
+                    to_attr="visible_replies",
+                )
+            ),
+        )
+    )
+
+
+def proposal_page(pk: int, replies: QuerySet[ReplyLetter]) -> Proposal:
+    """One proposal with its co-signers, units, visible replies and the forms returned on them.
+    Raises Proposal.DoesNotExist."""
+    forms = SatisfactionForm.objects.select_related("rater").order_by("id")
+    return (
+        listing_rows(Proposal.objects.all(), replies.prefetch_related(Prefetch("forms", forms)))
+        .prefetch_related("co_signers")
+        .get(pk=pk)
+    )
