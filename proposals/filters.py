@@ -64,19 +64,22 @@ MIN_KEYWORD_LENGTH = 2
 ASSIGNMENT_CRITERIA = ("unit", "state", "outcome", "group", "attitude", "result", "published")
 
 
-def outcome_code_choices():
-    codes = OutcomeClass.objects.order_by("code").values_list("code", flat=True).distinct()
-    return [(code, code) for code in codes]
-
-
-def outcome_group_choices():
-    groups = OutcomeClass.objects.order_by("group").values_list("group", flat=True).distinct()
-    return [(group, group) for group in groups]
-
-
-def year_choices():
-    years = Session.objects.order_by("-year").values_list("year", flat=True).distinct()
-    return [(str(year), str(year)) for year in years]
+def reference_choices() -> dict[str, list[tuple[str, str]]]:
+    """The choices that come from reference data, read once per listing (four queries)."""
+    sessions = list(Session.objects.all())
+    classes = list(OutcomeClass.objects.values_list("code", "group"))
+    units = HandlingUnit.objects.order_by("name").values_list("pk", "name")
+    categories = Category.objects.values_list("pk", "name")
+    return {
+        "session": [(str(session.pk), str(session)) for session in sessions],
+        "year": [
+            (str(year), str(year)) for year in sorted({s.year for s in sessions}, reverse=True)
+        ],
+        "unit": [(str(pk), name) for pk, name in units],
+        "category": [(str(pk), name) for pk, name in categories],
+        "outcome": [(code, code) for code in dict.fromkeys(code for code, _ in classes)],
+        "group": [(group, group) for group in sorted({group for _, group in classes})],
+    }
 
 
 def keyword_field_clean(value: str) -> str:
@@ -101,18 +104,15 @@ class ListingFilter(django_filters.FilterSet):
     published_only = True
 
     q = KeywordFilter(label=_("关键词"), max_length=100)
-    session = django_filters.ModelChoiceFilter(label=_("会议"), queryset=Session.objects.all())
-    year = django_filters.ChoiceFilter(label=_("年份"), choices=year_choices)
-    unit = django_filters.ModelChoiceFilter(
-        label=_("承办单位"), queryset=HandlingUnit.objects.all()
-    )
-    outcome = django_filters.ChoiceFilter(label=_("办理结果分类"), choices=outcome_code_choices)
-    group = django_filters.ChoiceFilter(label=_("类别字母"), choices=outcome_group_choices)
+    # Their choices are read from the database when the filter is made (see __init__).
+    session = django_filters.ChoiceFilter(label=_("会议"))
+    year = django_filters.ChoiceFilter(label=_("年份"))
+    unit = django_filters.ChoiceFilter(label=_("承办单位"))
+    outcome = django_filters.ChoiceFilter(label=_("办理结果分类"))
+    group = django_filters.ChoiceFilter(label=_("类别字母"))
     attitude = django_filters.ChoiceFilter(label=_("办理态度评价"), choices=RATING_CHOICES)
     result = django_filters.ChoiceFilter(label=_("办理结果评价"), choices=RATING_CHOICES)
-    category = django_filters.ModelChoiceFilter(
-        label=_("提案类别"), queryset=Category.objects.all()
-    )
+    category = django_filters.ChoiceFilter(label=_("提案类别"))
     key = django_filters.ChoiceFilter(label=_("重点提案"), choices=KEY_CHOICES)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=STATUS_CHOICES)
     sort = django_filters.ChoiceFilter(label=_("排序"), choices=SORT_CHOICES, empty_label=None)
@@ -120,6 +120,11 @@ class ListingFilter(django_filters.FilterSet):
     class Meta:
         model = Proposal
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in reference_choices().items():
+            self.filters[name].extra["choices"] = choices
 
     @property
     def visible_replies(self) -> QuerySet[ReplyLetter]:
@@ -174,9 +179,7 @@ class ReplyFilter(ListingFilter):
             replies = replies.filter(
                 matching_text(keyword) | Q(assignment__proposal__title__icontains=keyword)
             )
-        if criteria.get("sort", "").lstrip("-") == "number":
-            return replies.order_by(*proposal_order(criteria["sort"], "assignment__proposal__"))
-        return replies.order_by("-signed_on", "-id")
+        return replies.order_by(*reply_order(criteria.get("sort", "-date")))
 
 
 def proposal_conditions(criteria: dict, prefix: str = "") -> Q:
@@ -201,7 +204,23 @@ def proposal_order(sort: str, prefix: str = "") -> list[str]:
     """Latest session first; within a session by number, rising unless `sort` is -number."""
     sessions = [f"-{prefix}session__year", f"-{prefix}session__term", f"-{prefix}session__meeting"]
     sign = "-" if sort.startswith("-") else ""
-    return [*sessions, f"{sign}{prefix}number_prefix", f"{sign}{prefix}number"]
+    return [
+        *sessions,
+        f"{prefix}session",  # two committees may meet in the same term and meeting
+        f"{sign}{prefix}number_prefix",
+        f"{sign}{prefix}number",
+    ]
+
+
+def reply_order(sort: str) -> list:
+    """Replies by their proposal's number, their date or their class; ties by round and id."""
+    descending = sort.startswith("-")
+    if sort.lstrip("-") == "number":
+        return [*proposal_order(sort, "assignment__proposal__"), "round", "id"]
+    field = F("signed_on" if sort.lstrip("-") == "date" else "outcome_class__position")
+    if descending:
+        return [field.desc(nulls_last=True), "-id"]
+    return [field.asc(nulls_last=True), "id"]
 
 
 def matching_text(keyword: str) -> Q:
@@ -226,10 +245,11 @@ def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[Reply
         replies = replies.filter(is_published=criteria["published"] == "true")
     for rating in ("attitude", "result"):
         if rating in criteria:
-            value = None if criteria[rating] == RATING_NONE else criteria[rating]
-            replies = replies.filter(
-                **{f"{rating}__isnull": True} if value is None else {rating: value}
-            )
+            value = criteria[rating]
+            if value in {RATING_NONE, RATING_ANY}:
+                replies = replies.filter(**{f"{rating}__isnull": value == RATING_NONE})
+            else:
+                replies = replies.filter(**{rating: value})
     return replies
 
 

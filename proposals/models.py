@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import HandlingUnit
@@ -305,6 +306,13 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.proposal} → {self.unit}（{self.get_role_display()}）"
+
+    @property
+    def days_overdue(self) -> int:
+        """Days past the due date (0 when not yet due); whether it was answered is not asked."""
+        if self.due_on is None:
+            return 0
+        return max((timezone.localdate() - self.due_on).days, 0)
 
     def clean(self):
         if self.assigned_on and self.due_on and self.due_on < self.assigned_on:

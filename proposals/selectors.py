@@ -1,6 +1,6 @@
 """Reads shared by the admin, the commands, the pages, the exports and the API."""
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Case, Max, Prefetch, QuerySet, When
 
 from .models import (
     Assignment,
@@ -11,6 +11,12 @@ from .models import (
     SatisfactionForm,
 )
 
+# The lead unit (主办) before co-handling (会办) and separate (分办) units.
+LEAD_FIRST = Case(
+    When(role=AssignmentRole.LEAD, then=0),
+    When(role=AssignmentRole.CO_HANDLING, then=1),
+    default=2,
+)
 DEFAULT_COPIED_TO = ["市政协提案委员会", "市政府督查室"]
 
 
@@ -46,7 +52,7 @@ def listing_rows(proposals: QuerySet[Proposal], replies: QuerySet[ReplyLetter]):
         Prefetch(
             "assignments",
             queryset=Assignment.objects.select_related("unit")
-            .order_by("role", "unit__name")
+            .order_by(LEAD_FIRST, "unit__name")
             .prefetch_related(
                 Prefetch(
                     "replies",
