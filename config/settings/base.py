@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "offices",
     "proposals",
 ]
@@ -51,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +118,38 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 
 LOGIN_URL = "admin:login"
 
+# The open-data API (/api/) is public and read-only: JSON only, since the browsable API
+# brings its own assets and login; no user is looked up for anonymous requests.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "政协提案办理答复公开数据 API / CPPCC proposal replies open-data API",
+    "DESCRIPTION": (
+        "只读的公开数据：已公开的答复函（/api/replies/，每件一行）和提案及其已公开的答复函"
+        "（/api/proposals/）。未公开的答复函不会出现，也不含联系人、电话、地址等联系方式。\n\n"
+        "两个接口的筛选参数与公开列表页相同：session（会议 id）、year、unit（承办单位 id）、"
+        "outcome（办理结果分类代码，如 A1）、group（大类字母，如 A）、attitude 与 result"
+        "（第一提案者的评价，any 为已回表、none 为未回表）、category、key、status、"
+        "q（关键词，至少两个字）、sort；分页参数 page 和 page_size（默认 50，最多 200）。"
+        "参数值无效时返回 400，正文按参数名列出原因。\n\n"
+        "Read-only open data: published reply letters (/api/replies/, one per row) and proposals "
+        "with their published replies (/api/proposals/). Unpublished replies never appear, nor "
+        "does any contact data. Both endpoints take the public listing's filters (above) and "
+        "the page and page_size parameters (50 by default, 200 at most); an invalid value "
+        "answers 400 with the reason under the parameter's name."
+    ),
+    "VERSION": "1.0",
+    "ENUM_NAME_OVERRIDES": {"RatingEnum": "proposals.models.Rating"},
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
 # Replies are due this many months after a proposal is assigned (the rules say three).
 REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS") or 3)
 # The seed letters the product loads (`manage.py load_seeds`).
@@ -125,3 +161,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# django-filter: an empty choice reads "all", not dashes.
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
