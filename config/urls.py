@@ -8,7 +8,9 @@ admin.site.site_title = _("提案答复管理")
 admin.site.index_title = _("提案办理")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="proposals:list", permanent=False)),
+    path("", include("proposals.urls")),
+    path("api/", include("proposals.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -65,9 +65,10 @@ def page(browser):
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, of=None) -> Path:
+        """Save a full-page screenshot of `page`, or of another page given as `of`."""
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=path, full_page=True)
+        (of or page).screenshot(path=path, full_page=True)
         return path
 
     return take
