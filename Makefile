@@ -18,7 +18,7 @@ FIND_PYTHON = for candidate in "$$PYTHON" python3.13 python3.12 python3.14 \
 .PHONY: run test install migrate seed demo-accounts static lint format check migrations-check messages clean
 
 run: install migrate seed demo-accounts static  ## set everything up and serve on http://127.0.0.1:8000
-	@echo "Serving on http://$(HOST):$(PORT)/admin/ (Ctrl-C stops)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (public listing; /supervision/ statistics; /admin/; /api/) (Ctrl-C stops)"
 	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(VENV)/bin/gunicorn config.wsgi \
 		--bind $(HOST):$(PORT) --workers 2 --access-logfile -
 

@@ -120,7 +120,7 @@ def rates_chart(
             )
         )
     grid_index = len(parts)  # the grid lines go here, behind the bars, once the height is known
-    bar_height, bar_gap, label_height, row_gap = 9, 2, 20, 8
+    bar_height, bar_gap, label_height, row_gap = 12, 3, 20, 10
     y = axis_y + 4
     descriptions = []
     for row_label, bars in rows:
@@ -134,7 +134,7 @@ def rates_chart(
                 inner = f'<rect x="0" y="{y}" width="{width:.1f}" height="{bar_height}" ' + (
                     f'fill="{SERIES_COLOURS[bar.series % len(SERIES_COLOURS)]}" rx="1.5"/>'
                 )
-                inner += _text(plot_width + 4, y + bar_height, f"{bar.value:.1f}%", size=12)
+                inner += _text(plot_width + 4, y + bar_height - 1, f"{bar.value:.1f}%", size=11)
             parts.append(_link(bar, inner))
             y += bar_height + bar_gap
         values = (
