@@ -18,6 +18,7 @@ from offices.models import HandlingUnit
 
 from .models import (
     Assignment,
+    AssignmentRole,
     Category,
     OutcomeClass,
     Proposal,
@@ -58,6 +59,7 @@ SORT_CHOICES = [
     ("class", _("办理结果分类 ↑")),
     ("-class", _("办理结果分类 ↓")),
 ]
+CATEGORY_NONE = "none"
 MIN_KEYWORD_LENGTH = 2
 
 # The criteria an assignment must meet as one (the others are the proposal's own).
@@ -76,22 +78,18 @@ def reference_choices() -> dict[str, list[tuple[str, str]]]:
             (str(year), str(year)) for year in sorted({s.year for s in sessions}, reverse=True)
         ],
         "unit": [(str(pk), name) for pk, name in units],
-        "category": [(str(pk), name) for pk, name in categories],
+        "category": [*((str(pk), name) for pk, name in categories), (CATEGORY_NONE, _("未分类"))],
         "outcome": [(code, code) for code in dict.fromkeys(code for code, _ in classes)],
         "group": [(group, group) for group in sorted({group for _, group in classes})],
     }
 
 
-def keyword_field_clean(value: str) -> str:
-    value = " ".join(value.split())
-    if value and len(value) < MIN_KEYWORD_LENGTH:
-        raise forms.ValidationError(_("关键词至少两个字。"))
-    return value
-
-
 class KeywordField(forms.CharField):
     def clean(self, value):
-        return keyword_field_clean(super().clean(value))
+        value = " ".join(super().clean(value).split())
+        if value and len(value) < MIN_KEYWORD_LENGTH:
+            raise forms.ValidationError(_("关键词至少两个字。"))
+        return value
 
 
 class KeywordFilter(django_filters.CharFilter):
@@ -136,20 +134,13 @@ class ListingFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         criteria = self.criteria()
-        proposals = queryset.filter(proposal_conditions(criteria))
+        proposals = queryset.filter(proposal_matches(criteria, self.visible_replies))
         if "q" in criteria:
             keyword = criteria["q"]
             in_replies = self.visible_replies.filter(
                 matching_text(keyword), assignment__proposal=OuterRef("pk")
             )
             proposals = proposals.filter(Q(title__icontains=keyword) | Q(Exists(in_replies)))
-        assignment_criteria = {k: v for k, v in criteria.items() if k in ASSIGNMENT_CRITERIA}
-        if assignment_criteria:
-            assignments = Assignment.objects.filter(
-                assignment_matches(assignment_criteria, self.visible_replies),
-                proposal=OuterRef("pk"),
-            )
-            proposals = proposals.filter(Exists(assignments))
         return sort_proposals(proposals, criteria.get("sort", "number"), self.visible_replies)
 
 
@@ -182,6 +173,26 @@ class ReplyFilter(ListingFilter):
         return replies.order_by(*reply_order(criteria.get("sort", "-date")))
 
 
+def split_criteria(criteria: dict) -> tuple[dict, dict]:
+    """The proposal's own criteria, and those one of its assignments must meet."""
+    assignment_criteria = {k: v for k, v in criteria.items() if k in ASSIGNMENT_CRITERIA}
+    proposal_criteria = {k: v for k, v in criteria.items() if k not in ASSIGNMENT_CRITERIA}
+    return proposal_criteria, assignment_criteria
+
+
+def proposal_matches(criteria: dict, visible_replies: QuerySet[ReplyLetter]) -> Q:
+    """On proposals: the listing's condition for these criteria (the keyword aside). The
+    statistics count with it too, so that each figure is what its listing shows."""
+    proposal_criteria, assignment_criteria = split_criteria(criteria)
+    condition = proposal_conditions(proposal_criteria)
+    if assignment_criteria:
+        assignments = Assignment.objects.filter(
+            assignment_matches(assignment_criteria, visible_replies), proposal=OuterRef("pk")
+        )
+        condition &= Q(Exists(assignments))
+    return condition
+
+
 def proposal_conditions(criteria: dict, prefix: str = "") -> Q:
     """The criteria that are the proposal's own, through `prefix` from the rows filtered."""
     conditions = Q()
@@ -189,7 +200,9 @@ def proposal_conditions(criteria: dict, prefix: str = "") -> Q:
         conditions &= Q(**{f"{prefix}session": criteria["session"]})
     if "year" in criteria:
         conditions &= Q(**{f"{prefix}session__year": int(criteria["year"])})
-    if "category" in criteria:
+    if criteria.get("category") == CATEGORY_NONE:
+        conditions &= Q(**{f"{prefix}category__isnull": True})
+    elif "category" in criteria:
         conditions &= Q(**{f"{prefix}category": criteria["category"]})
     if "key" in criteria:
         conditions &= Q(**{f"{prefix}is_key": criteria["key"] == "true"})
@@ -253,10 +266,19 @@ def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[Reply
     return replies
 
 
-def assignment_matches(criteria: dict, visible_replies: QuerySet[ReplyLetter]) -> Q:
+def assignment_matches(
+    criteria: dict, visible_replies: QuerySet[ReplyLetter], *, of_one_unit: bool = False
+) -> Q:
     """A condition on assignments: the unit and state criteria, and the class and rating
-    criteria met by one and the same visible reply of the assignment."""
+    criteria met by one and the same visible reply of the assignment.
+
+    A co-handling unit (会办) sends its opinion to the lead unit, not to the proposer: it
+    counts for its own unit (a `unit` criterion, or `of_one_unit` where the caller groups by
+    unit) but not for the proposal's progress, and the proposer never rates it."""
     condition = Q(unit=criteria["unit"]) if "unit" in criteria else Q()
+    rated = any(rating in criteria for rating in ("attitude", "result"))
+    if rated or not ("unit" in criteria or of_one_unit):
+        condition &= ~Q(role=AssignmentRole.CO_HANDLING)
     replies_of_it = visible_replies.filter(assignment=OuterRef("pk"))
     reply_criteria = {k: v for k, v in criteria.items() if k not in {"unit", "state"}}
     state = criteria.get("state")

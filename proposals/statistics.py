@@ -10,25 +10,25 @@ units, categories or proposals.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import charts
 from .filters import (
-    ASSIGNMENT_CRITERIA,
+    CATEGORY_NONE,
     RATING_ANY,
     RATING_NONE,
     STATUS_ALL_REGISTERED,
     assignment_matches,
     proposal_conditions,
+    proposal_matches,
+    split_criteria,
 )
 from .models import Assignment, OutcomeClass, Proposal, Rating, ReplyLetter, Session
 from .selectors import visible_replies
@@ -191,16 +191,6 @@ class DissatisfiedCase:
         return self.reply.assignment.proposal
 
 
-@dataclass(frozen=True)
-class OverdueAssignment:
-    assignment: Assignment
-    days_overdue: int
-
-    @property
-    def proposal(self) -> Proposal:
-        return self.assignment.proposal
-
-
 @dataclass
 class Statistics:
     session: Session | None  # None: every session
@@ -213,7 +203,7 @@ class Statistics:
     unit_rows: list[Row]
     dissatisfied: list[DissatisfiedCase]
     dissatisfied_more: bool
-    overdue: list[OverdueAssignment]
+    overdue: list[Assignment]
     overdue_more: bool
 
     @property
@@ -337,7 +327,7 @@ def session_statistics(*, session: Session | None, by: str) -> Statistics:
     columns = table_columns([total, *rows], figure_keys, groups if by != BY_GROUP else [])
 
     dissatisfied = dissatisfied_cases(replies, base)
-    overdue = overdue_assignments(assignments, replies, timezone.localdate())
+    overdue = overdue_assignments(assignments, replies)
     return Statistics(
         session=session,
         by=by,
@@ -412,7 +402,7 @@ def category_rows(by_category: list[dict], base: dict, groups: list[str]) -> lis
     return [
         make_row(
             values["category_name"] or gettext("未分类"),
-            {**base, "category": values["category"]},
+            {**base, "category": values["category"] or CATEGORY_NONE},
             values,
             CATEGORY_FIGURES,
             groups,
@@ -464,30 +454,13 @@ def outcome_codes() -> list[OutcomeCode]:
     return list(codes.values())
 
 
-def split_criteria(criteria: dict) -> tuple[dict, dict]:
-    assignment_criteria = {k: v for k, v in criteria.items() if k in ASSIGNMENT_CRITERIA}
-    proposal_criteria = {k: v for k, v in criteria.items() if k not in ASSIGNMENT_CRITERIA}
-    return proposal_criteria, assignment_criteria
-
-
-def proposal_condition(criteria: dict, replies: QuerySet[ReplyLetter]) -> Q:
-    """On Proposal rows: what the listing's filter_queryset applies for these criteria."""
-    proposal_criteria, assignment_criteria = split_criteria(criteria)
-    condition = proposal_conditions(proposal_criteria)
-    if assignment_criteria:
-        matching = Assignment.objects.filter(
-            assignment_matches(assignment_criteria, replies), proposal=OuterRef("pk")
-        )
-        condition &= Q(Exists(matching))
-    return condition
-
-
 def assignment_condition(criteria: dict, replies: QuerySet[ReplyLetter]) -> Q:
-    """On Assignment rows: this assignment meets the assignment criteria, its proposal the
-    proposal criteria; the proposals of the matching rows are those the listing finds."""
+    """On Assignment rows grouped by unit: this assignment meets the assignment criteria, its
+    proposal the proposal criteria; the proposals of the matching rows are those the listing
+    finds with the row's unit added."""
     proposal_criteria, assignment_criteria = split_criteria(criteria)
     return proposal_conditions(proposal_criteria, prefix="proposal__") & assignment_matches(
-        assignment_criteria, replies
+        assignment_criteria, replies, of_one_unit=True
     )
 
 
@@ -496,7 +469,7 @@ def proposal_count(
 ) -> Count:
     """The number of proposals meeting the criteria (or any of a list of them)."""
     alternatives = criteria if isinstance(criteria, list) else [criteria]
-    make_condition = proposal_condition if on_proposals else assignment_condition
+    make_condition = proposal_matches if on_proposals else assignment_condition
     condition = Q()
     for alternative in alternatives:
         condition |= make_condition(alternative, replies)
@@ -540,11 +513,8 @@ def group_counts(
 
 
 def make_row(label: str, criteria: dict, counts: dict, keys: list[str], groups: list[str]) -> Row:
-    # Proposals without a category are counted, but no listing selects them.
-    linkable = all(value is not None for value in criteria.values())
-
     def figure(value: int, figure_criteria: dict) -> Figure:
-        return Figure(value, listing_url({**criteria, **figure_criteria}) if linkable else None)
+        return Figure(value, listing_url({**criteria, **figure_criteria}))
 
     figures = {key: figure(counts[f"n_{key}"], FIGURE_CRITERIA[key]) for key in keys}
     numbers = {key: figure.value for key, figure in figures.items()}
@@ -624,12 +594,11 @@ def dissatisfied_cases(replies: QuerySet[ReplyLetter], base: dict) -> list[Dissa
 
 
 def overdue_assignments(
-    assignments: QuerySet[Assignment], replies: QuerySet[ReplyLetter], today: date
-) -> list[OverdueAssignment]:
+    assignments: QuerySet[Assignment], replies: QuerySet[ReplyLetter]
+) -> list[Assignment]:
     """Assignments past their due date with no reply, the most overdue first: one query."""
-    rows = (
+    return list(
         assignments.filter(assignment_matches({"state": "overdue"}, replies))
         .select_related("unit", "proposal__session")
         .order_by("due_on", "proposal__number", "unit__name")[: LIST_LIMIT + 1]
     )
-    return [OverdueAssignment(row, (today - row.due_on).days) for row in rows]

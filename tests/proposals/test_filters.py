@@ -235,3 +235,38 @@ def test_replies_sort_by_date_class_and_number():
     assert order("number") == sorted(
         [early, late], key=lambda reply: reply.assignment.proposal.number
     )
+
+
+def test_a_co_handling_opinion_counts_for_its_unit_not_for_the_proposal(units):
+    """会办 opinions go to the lead unit: the proposal still waits for its lead unit's reply."""
+    lead, co_handling = units
+    proposal = ProposalFactory(number=1)
+    AssignmentFactory(
+        proposal=proposal,
+        unit=lead,
+        assigned_on=datetime.date(2024, 1, 1),
+        due_on=datetime.date(2024, 4, 1),
+    )
+    ReplyLetterFactory(
+        assignment__proposal=proposal,
+        assignment__unit=co_handling,
+        assignment__role="co_handling",
+        assignment__assigned_on=datetime.date(2024, 1, 1),
+        assignment__due_on=datetime.date(2024, 4, 1),
+        signed_on=datetime.date(2024, 3, 1),
+    )
+
+    def supervised(params):
+        return numbers(params, SupervisorListingFilter)
+
+    assert supervised({"state": "replied"}) == []
+    assert supervised({"state": "overdue"}) == [1]
+    assert supervised({"attitude": "none"}) == []  # the proposer never rates an opinion
+    assert supervised({"unit": co_handling.pk, "state": "on_time"}) == [1]
+    assert supervised({"unit": co_handling.pk, "attitude": "none"}) == []
+
+
+def test_proposals_without_a_category():
+    ProposalFactory(number=1, category=Category.objects.create(name="经济"))
+    ProposalFactory(number=2)
+    assert numbers({"category": "none"}) == [2]
