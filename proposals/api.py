@@ -13,6 +13,7 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -26,6 +27,17 @@ class OpenDataPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """As DRF's (a size above the ceiling gets the ceiling), but a malformed page_size
+        answers 400 instead of being ignored."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isdigit() or int(value) < 1:
+            message = _("每页条数须是正整数（最多 %(max)s）。") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return min(int(value), self.max_page_size)
 
 
 def proposal_url(request, proposal_id: int) -> str:
@@ -259,8 +271,6 @@ class ReplyListView(OpenDataView):
     filterset_class = ReplyFilter
 
     def get_queryset(self):
-        return (
-            ReplyLetter.objects.published()
-            .with_ratings()
-            .select_related("assignment__proposal__session", "unit", "outcome_class")
+        return ReplyLetter.objects.published().select_related(  # ReplyFilter adds the ratings
+            "assignment__proposal__session", "unit", "outcome_class"
         )

@@ -1,6 +1,6 @@
 """Reads shared by the admin, the commands, the pages, the exports and the API."""
 
-from django.db.models import Case, Max, Prefetch, QuerySet, When
+from django.db.models import Case, Count, Max, Prefetch, QuerySet, When
 
 from .models import (
     Assignment,
@@ -8,7 +8,6 @@ from .models import (
     Proposal,
     ProposerKind,
     ReplyLetter,
-    SatisfactionForm,
 )
 
 # The lead unit (主办) before co-handling (会办) and separate (分办) units.
@@ -67,11 +66,7 @@ def listing_rows(proposals: QuerySet[Proposal], replies: QuerySet[ReplyLetter]):
 
 
 def proposal_page(pk: int, replies: QuerySet[ReplyLetter]) -> Proposal:
-    """One proposal with its co-signers, units, visible replies and the forms returned on them.
-    Raises Proposal.DoesNotExist."""
-    forms = SatisfactionForm.objects.select_related("rater").order_by("id")
-    return (
-        listing_rows(Proposal.objects.all(), replies.prefetch_related(Prefetch("forms", forms)))
-        .prefetch_related("co_signers")
-        .get(pk=pk)
-    )
+    """One proposal with its co-signers, units and visible replies, each with the number of
+    forms returned on it. Raises Proposal.DoesNotExist."""
+    replies = replies.annotate(form_count=Count("forms"))
+    return listing_rows(Proposal.objects.all(), replies).prefetch_related("co_signers").get(pk=pk)

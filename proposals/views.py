@@ -27,7 +27,6 @@ class ProposalListView(FilterView):
     filterset_class = ListingFilter
     template_name = "proposals/proposal_list.html"
     paginate_by = 20
-    strict = True
     detail_url_name = "proposals:detail"
 
     def get_filterset_kwargs(self, filterset_class):

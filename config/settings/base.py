@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "offices.context_processors.roles",
             ],
         },
     },
@@ -128,6 +129,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
+    # Public: no login is looked at (a proxy's Basic auth header must not turn into a 403),
+    # and `format` is not taken from the query string (the pages use it for exports).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "政协提案办理答复公开数据 API / CPPCC proposal replies open-data API",

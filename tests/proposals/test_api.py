@@ -82,6 +82,19 @@ class TestEnvelope:
         assert response["count"] == 3
         assert response["next"] is None
 
+    @pytest.mark.parametrize("page_size", ["abc", "0", "-5", "1e3"])
+    def test_malformed_page_size_is_refused(self, client, page_size):
+        response = client.get(PROPOSALS, {"page_size": page_size})
+        assert response.status_code == 400
+        assert "page_size" in response.json()
+
+    def test_format_is_not_the_apis_business(self, client):
+        assert client.get(REPLIES, {"format": "csv"}).status_code == 200
+
+    def test_a_basic_auth_header_is_not_looked_at(self, client):
+        response = client.get(REPLIES, headers={"authorization": "Basic Zm9vOmJhcg=="})
+        assert response.status_code == 200
+
     def test_page_past_the_end_is_not_found(self, client):
         ProposalFactory()
         assert client.get(PROPOSALS, {"page": 999}).status_code == 404

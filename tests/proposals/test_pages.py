@@ -233,3 +233,19 @@ def test_the_lead_unit_comes_first(client):
     AssignmentFactory(proposal=proposal, unit__name="乙主办单位", role="lead")
     page = client.get(detail(proposal)).text
     assert page.index("乙主办单位（主办）") < page.index("甲会办单位（会办）")
+
+
+@pytest.mark.parametrize("params", [{"page": "0"}, {"page": "abc"}, {"page": "99"}])
+def test_a_page_out_of_range_is_a_404_that_leads_back(client, params):
+    response = client.get(LISTING, params)
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+    assert f'href="{LISTING}"' in response.text
+
+
+def test_unit_staff_are_not_shown_the_statistics(client):
+    client.force_login(unit_staff(HandlingUnitFactory()))
+    page = client.get(LISTING).text
+    assert reverse("proposals:statistics") not in page
+    client.force_login(SupervisorFactory())
+    assert reverse("proposals:statistics") in client.get(LISTING).text
