@@ -29,6 +29,7 @@ class ProposalStatus(models.TextChoices):
     MERGED = "merged", _("已并案")
     ASSIGNED = "assigned", _("已交办")
     REPLIED = "replied", _("已答复")
+    REHANDLING = "rehandling", _("重新办理")
     CLOSED = "closed", _("已办结")
 
 
@@ -284,6 +285,9 @@ class Assignment(models.Model):
     # Both may be unknown for letters imported from an archive; the admin asks for them.
     assigned_on = models.DateField(_("交办日期"), null=True)
     due_on = models.DateField(_("答复期限"), null=True, help_text=_("留空则为交办日期后三个月。"))
+    # Set when the proposer rates a reply 不满意: the unit answers again in this round.
+    rehandling_round = models.PositiveSmallIntegerField(_("重新办理轮次"), null=True, blank=True)
+    rehandling_due_on = models.DateField(_("重新办理答复期限"), null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -308,6 +312,14 @@ class Assignment(models.Model):
         return f"{self.proposal} → {self.unit}（{self.get_role_display()}）"
 
     @property
+    def is_rehandling(self) -> bool:
+        """Re-handling was opened and the unit has not yet replied in that round (needs the
+        replies, prefetched or not)."""
+        if not self.rehandling_round:
+            return False
+        return all(reply.round < self.rehandling_round for reply in self.replies.all())
+
+    @property
     def days_overdue(self) -> int:
         """Days past the due date (0 when not yet due); whether it was answered is not asked."""
         if self.due_on is None:
@@ -327,7 +339,7 @@ class ReplyLetterQuerySet(models.QuerySet):
         """Annotate `attitude` and `result`: the ratings of the first proposer's form (for a
         collective proposal, the body's), which the figures count; None where none came back.
         Co-signers' forms are kept and shown, but one reply has one rating."""
-        lead_form = SatisfactionForm.objects.filter(
+        lead_form = SatisfactionForm.objects.valid().filter(
             reply=OuterRef("pk"), rater=OuterRef("assignment__proposal__proposer")
         )
         return self.annotate(
@@ -384,6 +396,9 @@ class ReplyLetter(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
     is_published = models.BooleanField(_("已公开"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # A reply sent by mistake is withdrawn, not deleted: its form links stop working.
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(_("撤回理由"), blank=True, editable=False)
 
     objects = ReplyLetterQuerySet.as_manager()
 
@@ -427,6 +442,16 @@ class ReplyLetter(models.Model):
             raise ValidationError({"doc_number": _("本单位已有同一文号的答复函。")})
 
 
+class SatisfactionFormQuerySet(models.QuerySet):
+    def valid(self):
+        """Forms that count: not voided by a supervisor."""
+        return self.filter(voided_at__isnull=True)
+
+
+def scan_upload_to(form, filename: str) -> str:
+    return f"forms/{timezone.now():%Y/%m}/{filename}"
+
+
 class SatisfactionForm(models.Model):
     """The proposer's satisfaction form (征询意见表) for one reply."""
 
@@ -459,6 +484,35 @@ class SatisfactionForm(models.Model):
         blank=True,
     )
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # An online form came through this personal link: the member's own word.
+    invitation = models.ForeignKey(
+        "FormInvitation",
+        verbose_name=_("填表链接"),
+        on_delete=models.PROTECT,
+        related_name="forms",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    scan = models.FileField(
+        _("纸质表扫描件"),
+        upload_to=scan_upload_to,
+        blank=True,
+        help_text=_("PDF、JPG 或 PNG，不超过 10 MB。"),
+    )
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作废人"),
+        on_delete=models.PROTECT,
+        related_name="voided_forms",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    void_reason = models.TextField(_("作废理由"), blank=True, editable=False)
+
+    objects = SatisfactionFormQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("征询意见表")
@@ -468,8 +522,14 @@ class SatisfactionForm(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["reply", "rater"],
-                name="form_one_per_rater",
+                condition=Q(voided_at__isnull=True),
+                name="form_one_valid_per_rater",
                 violation_error_message=_("这位提案者已就这件答复函填过征询意见表。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="form_void_has_reason",
+                violation_error_message=_("作废须写明理由。"),
             ),
             choices_constraint("attitude_rating", Rating, "form_attitude_rating_valid"),
             choices_constraint("result_rating", Rating, "form_result_rating_valid"),
@@ -496,3 +556,99 @@ class SatisfactionForm(models.Model):
         )
         if not entitled:
             raise ValidationError({"rater": _("填表人须是该提案的提案者或联名提案者。")})
+
+
+class FormInvitation(models.Model):
+    """A personal link for one person entitled to rate one reply (one round): the proposer,
+    each co-signer, or a collective proposer's contact. The link carries a signed token
+    (proposals.links); only its random `nonce` is kept, and re-sending replaces it, so a
+    link once sent cannot be rebuilt by staff and an older one stops working."""
+
+    reply = models.ForeignKey(
+        ReplyLetter, verbose_name=_("答复函"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    rater = models.ForeignKey(
+        Proposer, verbose_name=_("填表人"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField(_("发送邮箱"), blank=True)
+    nonce = models.CharField(max_length=64, editable=False)
+    sent_at = models.DateTimeField(_("最近发送时间"), null=True, blank=True, editable=False)
+    send_count = models.PositiveSmallIntegerField(_("发送次数"), default=0, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("填表链接")
+        verbose_name_plural = _("填表链接")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="invitation_order_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "rater"], name="invitation_one_per_rater")
+        ]
+
+    def __str__(self):
+        return f"{self.reply} · {self.rater}"
+
+
+class ReminderKind(models.TextChoices):
+    FORM_OUTSTANDING = "form_outstanding", _("催填征询意见表")
+    DUE_SOON = "due_soon", _("答复期限将到")
+    OVERDUE = "overdue", _("已逾期未答复")
+
+
+class Reminder(models.Model):
+    """A reminder sent by `send_reminders`: at most one of a kind per subject and day."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=ReminderKind)
+    invitation = models.ForeignKey(
+        FormInvitation,
+        verbose_name=_("填表链接"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        null=True,
+        blank=True,
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("交办"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        null=True,
+        blank=True,
+    )
+    recipients = models.JSONField(_("收件人"), default=list)
+    sent_on = models.DateField(_("发送日期"))
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["-sent_at", "-id"], name="reminder_order_idx")]
+        constraints = [
+            choices_constraint("kind", ReminderKind, "reminder_kind_valid"),
+            models.UniqueConstraint(
+                fields=["kind", "invitation", "sent_on"],
+                condition=Q(invitation__isnull=False),
+                name="reminder_once_a_day_per_invitation",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "assignment", "sent_on"],
+                condition=Q(assignment__isnull=False),
+                name="reminder_once_a_day_per_assignment",
+            ),
+            # A member is reminded of a form (an invitation), a unit of an assignment.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ReminderKind.FORM_OUTSTANDING)
+                    & Q(invitation__isnull=False, assignment__isnull=True)
+                )
+                | (
+                    ~Q(kind=ReminderKind.FORM_OUTSTANDING)
+                    & Q(invitation__isnull=True, assignment__isnull=False)
+                ),
+                name="reminder_subject_fits_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.sent_on} · {self.invitation or self.assignment}"

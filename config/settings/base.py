@@ -157,6 +157,20 @@ SPECTACULAR_SETTINGS = {
 
 # Replies are due this many months after a proposal is assigned (the rules say three).
 REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS") or 3)
+# A reply rated 不满意 is handled again and answered within this many months.
+REHANDLING_DUE_MONTHS = int(os.environ.get("REHANDLING_DUE_MONTHS") or 1)
+# Members' personal form links work for this many days after they are sent.
+FORM_LINK_MAX_AGE_DAYS = int(os.environ.get("FORM_LINK_MAX_AGE_DAYS") or 60)
+# send_reminders: members whose form is outstanding this many days after the link was sent;
+# units whose reply is due within this many days.
+FORM_REMINDER_AFTER_DAYS = int(os.environ.get("FORM_REMINDER_AFTER_DAYS") or 14)
+DUE_SOON_DAYS = int(os.environ.get("DUE_SOON_DAYS") or 7)
+# Where the links in e-mails point (the app cannot know its public address by itself).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Who members contact about a form (shown on the form's error pages and in e-mails).
+PROPOSALS_OFFICE_CONTACT = os.environ.get("PROPOSALS_OFFICE_CONTACT", "市政协提案委员会办公室")
+# Scans of paper forms: at most this many megabytes.
+SCAN_MAX_MB = int(os.environ.get("SCAN_MAX_MB") or 10)
 # The seed letters the product loads (`manage.py load_seeds`).
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR") or BASE_DIR / "seeds")
 
