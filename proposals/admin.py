@@ -2,21 +2,28 @@
 
 import re
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import F
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from offices.admin_scoping import RoleAdmin, RoleInlineMixin, UnitScopedAdmin
-from offices.roles import is_supervisor
+from offices.roles import is_supervisor, is_unit_staff
 
-from .forms import AssignmentForm, ReplyLetterForm
+from . import services
+from .forms import AssignmentForm, PaperFormForm, ReplyLetterForm
 from .models import (
     Assignment,
     Category,
     FormChannel,
+    FormInvitation,
     OutcomeClass,
     OutcomeScheme,
     Proposal,
@@ -30,6 +37,7 @@ from .selectors import reply_draft_for
 
 # A proposer belongs to the units its proposals, first-named or co-signed, are assigned to.
 PROPOSER_UNIT_PATHS = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
+SCAN_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 PROPOSAL_NUMBER = re.compile(r"^\s*第?\s*([A-Za-z]*)0*(\d+)\s*号?\s*$")
 
 
@@ -79,9 +87,9 @@ class RatingFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == self.NOT_RETURNED:
-            return queryset.filter(forms__isnull=True)
+            return queryset.exclude(pk__in=SatisfactionForm.objects.valid().values("reply"))
         if self.value() in Rating.values:
-            matching = SatisfactionForm.objects.filter(**{self.field: self.value()})
+            matching = SatisfactionForm.objects.valid().filter(**{self.field: self.value()})
             return queryset.filter(pk__in=matching.values("reply"))
         return queryset
 
@@ -306,7 +314,49 @@ class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
 
 class FormInline(ReadOnlyListInline):
     model = SatisfactionForm
-    fields = ["rater", "attitude_rating", "result_rating", "comments", "channel", "entered_at"]
+    fields = [
+        "rater",
+        "attitude_rating",
+        "result_rating",
+        "comments",
+        "channel",
+        "entered_at",
+        "voided_at",
+    ]
+
+
+class InvitationInline(ReadOnlyListInline):
+    """The members' links: that one was sent and when, never the link itself."""
+
+    model = FormInvitation
+    fields = ["rater", "email", "sent_at", "send_count"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def reason_view(model_admin, request, obj, *, title: str, apply, done: str):
+    """A page asking for a written reason, then `apply(reason)`; back to the object."""
+    back = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(form.cleaned_data["reason"])
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            model_admin.message_user(request, done, messages.SUCCESS)
+            return redirect(back)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "object": obj,
+        "form": form,
+        "opts": obj._meta,
+        "back": back,
+    }
+    return TemplateResponse(request, "admin/proposals/reason_form.html", context)
 
 
 @admin.register(ReplyLetter)
@@ -348,7 +398,7 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     ]
     autocomplete_fields = ["assignment"]
     readonly_fields = ["unit", "doc_year", "doc_sequence"]
-    inlines = [FormInline]
+    inlines = [InvitationInline, FormInline]
     actions = ["publish", "unpublish"]
     fieldsets = [
         (_("答复哪件提案"), {"fields": ["assignment", "round", "unit"]}),
@@ -376,6 +426,38 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.reply_logged(reply=obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reply = self.get_object(request, object_id)
+        can_withdraw = bool(reply and not reply.withdrawn_at and is_supervisor(request.user))
+        extra_context = {**(extra_context or {}), "can_withdraw": can_withdraw}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        withdraw = path(
+            "<int:pk>/withdraw/",
+            self.admin_site.admin_view(self.withdraw_view),
+            name="proposals_replyletter_withdraw",
+        )
+        return [withdraw, *super().get_urls()]
+
+    def withdraw_view(self, request, pk):
+        reply = self.get_object(request, str(pk))
+        if reply is None or not is_supervisor(request.user) or reply.withdrawn_at:
+            raise PermissionDenied
+        return reason_view(
+            self,
+            request,
+            reply,
+            title=_("撤回答复函：%(reply)s") % {"reply": reply},
+            apply=lambda reason: services.reply_withdraw(reply=reply, reason=reason),
+            done=_("答复函已撤回，委员的填表链接随之失效。"),
+        )
 
     def get_list_display(self, request):
         # Unit staff know their own unit: the column would only take room.
@@ -446,6 +528,57 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         self.message_user(request, _("已取消公开 %d 件答复函。") % count, messages.SUCCESS)
 
 
+@admin.register(FormInvitation)
+class FormInvitationAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+    """Members' links: staff see that one was sent, and re-send it; the link itself is only
+    ever in the member's mailbox (re-sending makes a new one and retires the old)."""
+
+    unit_path = "reply__unit"
+    proposal_path = "reply__assignment__proposal__"
+    fields = ["reply", "rater", "email", "sent_at", "send_count", "returned"]
+    readonly_fields = fields
+    list_display = ["reply", "rater", "email", "sent_at", "send_count", "returned"]
+    list_filter = ["sent_at", ("reply__unit", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["reply", "rater"]
+    search_fields = ["reply__doc_number", "rater__name", "reply__assignment__proposal__title"]
+    actions = ["resend"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(returned_count=Count("forms", filter=Q(forms__voided_at__isnull=True)))
+        )
+
+    @admin.display(description=_("已回表"), boolean=True)
+    def returned(self, invitation):
+        return bool(invitation.returned_count)
+
+    @admin.action(description=_("重新发送填表链接（旧链接随之失效）"))
+    def resend(self, request, queryset):
+        sent = [
+            invitation
+            for invitation in queryset
+            if services.invitation_resend(invitation=invitation)
+        ]
+        self.message_user(request, _("已重新发送 %(count)d 个链接。") % {"count": len(sent)})
+        missing = queryset.count() - len(sent)
+        if missing:
+            self.message_user(
+                request,
+                _("%(count)d 位没有电子邮箱，未发送：请在提案者资料中补填，或走纸质表。")
+                % {"count": missing},
+                messages.WARNING,
+            )
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        # Re-sending is something unit staff do for their own replies, not a change of data.
+        actions = super().get_actions(request, action_location)
+        if not (is_supervisor(request.user) or is_unit_staff(request.user)):
+            actions.pop("resend", None)
+        return actions
+
+
 @admin.register(SatisfactionForm)
 class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     unit_path = "reply__unit"
@@ -483,7 +616,15 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         "comments",
     ]
     autocomplete_fields = ["reply", "rater"]
-    readonly_fields = ["channel", "entered_by", "entered_at", "title_check"]
+    form = PaperFormForm
+    readonly_fields = [
+        "channel",
+        "entered_by",
+        "entered_at",
+        "title_check",
+        "scan_link",
+        "voided",
+    ]
     fieldsets = [
         (None, {"fields": ["reply", "rater", "proposal_title_on_form", "title_check"]}),
         (
@@ -498,8 +639,75 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
                 ]
             },
         ),
-        (_("录入"), {"fields": ["channel", "entered_by", "entered_at"]}),
+        (_("纸质表扫描件"), {"fields": ["scan", "scan_link"]}),
+        (_("录入"), {"fields": ["channel", "entered_by", "entered_at", "voided"]}),
     ]
+
+    @admin.display(description=_("已存扫描件"))
+    def scan_link(self, form):
+        if not form.pk or not form.scan:
+            return "—"
+        url = reverse("admin:proposals_satisfactionform_scan", args=[form.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("查看"))
+
+    @admin.display(description=_("作废"))
+    def voided(self, form):
+        if form.voided_at:
+            return format_html(
+                '<strong style="color:#b00">{}</strong> {} · {}：{}',
+                _("已作废"),
+                timezone.localtime(form.voided_at).strftime("%Y-%m-%d %H:%M"),
+                form.voided_by,
+                form.void_reason,
+            )
+        return "—"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Supervisors get a "void" button among the object tools (the template's).
+        form = self.get_object(request, object_id)
+        can_void = bool(form and not form.voided_at and is_supervisor(request.user))
+        extra_context = {**(extra_context or {}), "can_void": can_void}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/void/",
+                self.admin_site.admin_view(self.void_view),
+                name="proposals_satisfactionform_void",
+            ),
+            path(
+                "<int:pk>/scan/",
+                self.admin_site.admin_view(self.scan_view),
+                name="proposals_satisfactionform_scan",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def void_view(self, request, pk):
+        form = self.get_object(request, str(pk))
+        if form is None or not is_supervisor(request.user) or form.voided_at:
+            raise PermissionDenied
+        return reason_view(
+            self,
+            request,
+            form,
+            title=_("作废征询意见表：%(form)s") % {"form": form},
+            apply=lambda reason: services.form_void(form=form, by=request.user, reason=reason),
+            done=_("征询意见表已作废，理由已记录；它不再计入统计。"),
+        )
+
+    def scan_view(self, request, pk):
+        """The scan, to those who may see the form: shown inline, never run."""
+        form = self.get_object(request, str(pk))
+        if form is None or not form.scan or not self.has_view_permission(request, form):
+            raise Http404
+        kind = form.scan.name.rsplit(".", 1)[-1]
+        response = FileResponse(form.scan.open("rb"), content_type=SCAN_CONTENT_TYPES[kind])
+        response["Content-Disposition"] = "inline"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     @admin.display(description=_("标题核对"))
     def title_check(self, form):
@@ -527,3 +735,5 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
             obj.channel = FormChannel.PAPER
             obj.entered_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            services.rehandling_open_if_dissatisfied(form=obj)

@@ -256,6 +256,13 @@ def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[Reply
         replies = replies.filter(outcome_class__group=criteria["group"])
     if "published" in criteria:
         replies = replies.filter(is_published=criteria["published"] == "true")
+    if "attitude" in criteria or "result" in criteria:
+        # The final rating: that of the assignment's latest reply (after re-handling, the
+        # new round's); the first round's stays on its reply for the lists that show it.
+        later = ReplyLetter.objects.filter(
+            assignment=OuterRef("assignment"), round__gt=OuterRef("round")
+        )
+        replies = replies.filter(~Exists(later))
     for rating in ("attitude", "result"):
         if rating in criteria:
             value = criteria[rating]

@@ -1,12 +1,14 @@
 """Admin forms: validation and the small conversions a person should not have to think about."""
 
 import re
+import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .letters.doc_numbers import split_doc_number
-from .models import Assignment, ReplyLetter
+from .models import Assignment, Rating, ReplyLetter, SatisfactionForm
 from .services import assignment_default_due_on
 
 
@@ -89,3 +91,77 @@ class ReplyLetterForm(forms.ModelForm):
         self.instance.doc_year = parts.year if parts else None
         self.instance.doc_sequence = parts.sequence if parts else None
         return cleaned
+
+
+class MemberRatingForm(forms.Form):
+    """The member's part of the satisfaction form (征询意见表)."""
+
+    attitude_rating = forms.ChoiceField(
+        label=_("办理态度"), choices=Rating.choices, widget=forms.RadioSelect
+    )
+    result_rating = forms.ChoiceField(
+        label=_("办理结果"), choices=Rating.choices, widget=forms.RadioSelect
+    )
+    comments = forms.CharField(
+        label=_("意见建议"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    signature_name = forms.CharField(
+        label=_("签名"), max_length=50, help_text=_("请填写您的姓名，作为本人签名。")
+    )
+
+    def clean_comments(self):
+        return self.cleaned_data["comments"].strip()
+
+    def clean_signature_name(self):
+        name = " ".join(self.cleaned_data["signature_name"].split())
+        if not name:
+            raise forms.ValidationError(_("请填写您的姓名。"))
+        return name
+
+
+# What a scan may be, told by its first bytes (never by the name or the browser's word).
+SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+def scan_kind(upload) -> str | None:
+    head = upload.read(8)
+    upload.seek(0)
+    return next((kind for magic, kind in SCAN_SIGNATURES.items() if head.startswith(magic)), None)
+
+
+class PaperFormForm(forms.ModelForm):
+    """A returned paper form typed in by staff, with its scan (PDF, PNG or JPEG)."""
+
+    class Meta:
+        model = SatisfactionForm
+        fields = [
+            "reply",
+            "rater",
+            "proposal_title_on_form",
+            "attitude_rating",
+            "result_rating",
+            "comments",
+            "signature_name",
+            "signed_on",
+            "scan",
+        ]
+        # No link to the stored file here: scans are served by a view that checks access.
+        widgets = {"scan": forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"})}
+
+    def clean_scan(self):
+        scan = self.cleaned_data.get("scan")
+        if not scan or scan == self.initial.get("scan"):
+            return scan
+        limit = settings.SCAN_MAX_MB * 1024 * 1024
+        if scan.size > limit:
+            raise forms.ValidationError(
+                _("扫描件不能超过 %(mb)s MB。") % {"mb": settings.SCAN_MAX_MB}
+            )
+        kind = scan_kind(scan)
+        if kind is None:
+            raise forms.ValidationError(_("扫描件须是 PDF、PNG 或 JPEG 文件。"))
+        scan.name = f"{uuid.uuid4().hex}.{kind}"  # never the uploaded name
+        return scan

@@ -6,21 +6,32 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import models, transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from offices.models import HandlingUnit
+from offices.roles import SUPERVISORS_GROUP
 
+from . import links
 from .letters.doc_numbers import split_doc_number
 from .letters.reader import ParsedLetter
 from .models import (
     Assignment,
     AssignmentRole,
     FormChannel,
+    FormInvitation,
     OutcomeClass,
     Proposal,
     ProposalStatus,
     Proposer,
     ProposerKind,
+    Rating,
     ReplyLetter,
     SatisfactionForm,
     Session,
@@ -229,3 +240,245 @@ def _form(letter, reply, proposer, overwrite, warnings) -> str:
         overwrite=overwrite,
     )
     return state
+
+
+# --- The member's satisfaction form: links, submission, voiding, re-handling --------------
+
+
+class FormNotAccepted(Exception):
+    """Why a form could not be taken; `reason` is one of the constants below."""
+
+    ALREADY_SUBMITTED = "already_submitted"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+    def __init__(self, reason: str, form: SatisfactionForm | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.form = form
+
+
+def entitled_raters(proposal: Proposal) -> list[Proposer]:
+    """Who may rate a reply to this proposal: the first proposer and each co-signer (a
+    collective proposer rates through its contact person, at the body's address)."""
+    return [proposal.proposer, *proposal.co_signers.order_by("pk")]
+
+
+def invitation_unusable_reason(invitation: FormInvitation) -> str | None:
+    """Why this link can no longer take a form, or None."""
+    reply = invitation.reply
+    if reply.withdrawn_at:
+        return FormNotAccepted.WITHDRAWN
+    if ReplyLetter.objects.filter(assignment=reply.assignment_id, round__gt=reply.round).exists():
+        return FormNotAccepted.SUPERSEDED
+    return None
+
+
+def member_form_url(invitation: FormInvitation) -> str:
+    token = links.link_token(invitation)
+    return settings.SITE_URL + reverse("proposals:member-form", args=[token])
+
+
+def _mail_link(invitation: FormInvitation) -> None:
+    """Send the member's personal link, after the transaction commits."""
+    reply = invitation.reply
+    proposal = reply.assignment.proposal
+    url = member_form_url(invitation)
+    subject = gettext("请对%(unit)s的提案答复进行评价") % {"unit": reply.unit.name}
+    body = gettext(
+        "%(name)s：\n\n%(unit)s已答复您的提案《%(title)s》（%(session)s第%(number)s号）。"
+        "请通过下面的个人链接填写征询意见表（办理态度、办理结果）：\n\n%(url)s\n\n"
+        "这个链接只属于您，请勿转发；%(days)s天内有效。如有疑问，请联系%(contact)s。"
+    ) % {
+        "name": invitation.rater.contact_person or invitation.rater.name,
+        "unit": reply.unit.name,
+        "title": proposal.title,
+        "session": proposal.session,
+        "number": proposal.printed_number,
+        "url": url,
+        "days": settings.FORM_LINK_MAX_AGE_DAYS,
+        "contact": settings.PROPOSALS_OFFICE_CONTACT,
+    }
+    email = invitation.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+@transaction.atomic
+def invitations_send(*, reply: ReplyLetter) -> list[FormInvitation]:
+    """A personal link for everyone entitled to rate this reply, mailed to those with an
+    e-mail address; running it again sends nothing new."""
+    invitations = []
+    for rater in entitled_raters(reply.assignment.proposal):
+        invitation, created = FormInvitation.objects.get_or_create(
+            reply=reply, rater=rater, defaults={"email": rater.email, "nonce": links.new_nonce()}
+        )
+        if created and invitation.email:
+            _mark_sent(invitation)
+        invitations.append(invitation)
+    return invitations
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: FormInvitation) -> bool:
+    """Mail the link again with a new nonce, so that any earlier link stops working; to the
+    rater's current address. False where there is no address to send it to."""
+    invitation.email = invitation.rater.email
+    if not invitation.email:
+        invitation.save(update_fields=["email"])
+        return False
+    invitation.nonce = links.new_nonce()
+    _mark_sent(invitation)
+    return True
+
+
+def _mark_sent(invitation: FormInvitation) -> None:
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["email", "nonce", "sent_at", "send_count"])
+    _mail_link(invitation)
+
+
+@transaction.atomic
+def form_submit(
+    *,
+    invitation: FormInvitation,
+    attitude_rating: str,
+    result_rating: str,
+    comments: str,
+    signature_name: str,
+) -> SatisfactionForm:
+    """The member's own form, through their link. Exactly one valid form per person and
+    reply, however many requests arrive at once. Raises FormNotAccepted."""
+    # Requests for one link queue here, so the check below sees the winner's row.
+    invitation = FormInvitation.objects.select_for_update().get(pk=invitation.pk)
+    reason = invitation_unusable_reason(invitation)
+    if reason:
+        raise FormNotAccepted(reason)
+    existing = SatisfactionForm.objects.valid().filter(
+        reply=invitation.reply_id, rater=invitation.rater_id
+    )
+    if existing.exists():
+        raise FormNotAccepted(FormNotAccepted.ALREADY_SUBMITTED, existing.first())
+    reply = invitation.reply
+    try:
+        with transaction.atomic():
+            form = SatisfactionForm.objects.create(
+                reply=reply,
+                rater=invitation.rater,
+                attitude_rating=attitude_rating,
+                result_rating=result_rating,
+                comments=comments,
+                signature_name=signature_name,
+                signed_on=timezone.localdate(),
+                proposal_title_on_form=reply.proposal_title or reply.assignment.proposal.title,
+                channel=FormChannel.ONLINE,
+                invitation=invitation,
+            )
+    except IntegrityError:  # SQLite has no row locks: the constraint decides
+        raise FormNotAccepted(FormNotAccepted.ALREADY_SUBMITTED, existing.first()) from None
+    rehandling_open_if_dissatisfied(form=form)
+    return form
+
+
+@transaction.atomic
+def form_void(*, form: SatisfactionForm, by, reason: str) -> SatisfactionForm:
+    """A supervisor voids a form, giving a reason; the form stays, marked and uncounted."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"void_reason": gettext("作废须写明理由。")})
+    if form.voided_at:
+        raise ValidationError(gettext("这份征询意见表已作废。"))
+    form.voided_at = timezone.now()
+    form.voided_by = by
+    form.void_reason = reason
+    form.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return form
+
+
+@transaction.atomic
+def reply_withdraw(*, reply: ReplyLetter, reason: str) -> ReplyLetter:
+    """A reply sent by mistake: its form links stop working; the row and its forms stay."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"withdrawn_reason": gettext("撤回须写明理由。")})
+    reply.withdrawn_at = timezone.now()
+    reply.withdrawn_reason = reason
+    reply.is_published = False
+    reply.save(update_fields=["withdrawn_at", "withdrawn_reason", "is_published"])
+    return reply
+
+
+def rehandling_open_if_dissatisfied(*, form: SatisfactionForm) -> bool:
+    """不满意 for attitude or result reopens the assignment: a new round is due within
+    REHANDLING_DUE_MONTHS, the proposal shows re-handling, supervisors are told. True if
+    this form opened it (a second dissatisfied form for the same round opens nothing)."""
+    dissatisfied = Rating.DISSATISFIED
+    if dissatisfied not in (form.attitude_rating, form.result_rating):
+        return False
+    reply = form.reply
+    assignment = Assignment.objects.select_for_update().get(pk=reply.assignment_id)
+    next_round = reply.round + 1
+    already_open = (assignment.rehandling_round or 0) >= next_round
+    if already_open or assignment.replies.filter(round__gte=next_round).exists():
+        return False
+    today = timezone.localdate()
+    assignment.rehandling_round = next_round
+    assignment.rehandling_due_on = today + relativedelta(months=settings.REHANDLING_DUE_MONTHS)
+    assignment.save(update_fields=["rehandling_round", "rehandling_due_on"])
+    Proposal.objects.filter(pk=assignment.proposal_id).update(status=ProposalStatus.REHANDLING)
+    _notify_supervisors(form, assignment)
+    return True
+
+
+def _notify_supervisors(form: SatisfactionForm, assignment: Assignment) -> None:
+    proposal = assignment.proposal
+    recipients = list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=SUPERVISORS_GROUP))
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return
+    subject = gettext("不满意：%(session)s第%(number)s号提案需重新办理") % {
+        "session": proposal.session,
+        "number": proposal.printed_number,
+    }
+    body = gettext(
+        "%(rater)s对%(unit)s的答复（%(doc)s）评价为：办理态度%(attitude)s，办理结果%(result)s。\n"
+        "该交办已转为重新办理，第%(round)s轮答复期限为%(due)s。\n\n提案：%(title)s"
+    ) % {
+        "rater": form.rater,
+        "unit": assignment.unit.name,
+        "doc": form.reply.doc_number or form.reply.title,
+        "attitude": form.get_attitude_rating_display(),
+        "result": form.get_result_rating_display(),
+        "round": assignment.rehandling_round,
+        "due": assignment.rehandling_due_on.isoformat(),
+        "title": proposal.title,
+    }
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+@transaction.atomic
+def reply_logged(*, reply: ReplyLetter) -> None:
+    """After a unit logs a reply in the admin: the proposal reads as replied (the end of a
+    re-handling too) and the raters get their links for this round."""
+    answered = {ProposalStatus.ASSIGNED, ProposalStatus.REGISTERED, ProposalStatus.REHANDLING}
+    proposal = reply.assignment.proposal
+    if proposal.status in answered and not _still_rehandling(proposal, reply):
+        Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.REPLIED)
+    invitations_send(reply=reply)
+
+
+def _still_rehandling(proposal: Proposal, reply: ReplyLetter) -> bool:
+    """Another of the proposal's assignments still owes a re-handled reply."""
+    pending = proposal.assignments.exclude(pk=reply.assignment_id).filter(
+        rehandling_round__isnull=False
+    )
+    return any(
+        not assignment.replies.filter(round__gte=assignment.rehandling_round).exists()
+        for assignment in pending
+    )

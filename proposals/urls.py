@@ -7,6 +7,10 @@ app_name = "proposals"
 urlpatterns = [
     path("proposals/", views.ProposalListView.as_view(), name="list"),
     path("proposals/<int:pk>/", views.ProposalDetailView.as_view(), name="detail"),
+    path("forms/<str:token>/", views.MemberFormView.as_view(), name="member-form"),
+    path("print/replies/<int:pk>/letter/", views.PrintLetterView.as_view(), name="print-letter"),
+    path("print/replies/<int:pk>/form/", views.PrintFormView.as_view(), name="print-form"),
+    path("print/form/", views.PrintFormView.as_view(), name="print-blank-form"),
     path("supervision/", views.StatisticsView.as_view(), name="statistics"),
     path(
         "supervision/proposals/",

@@ -1,16 +1,27 @@
 """The public pages (no login) and the supervisors' pages: listings, proposal pages, exports."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from offices.roles import is_supervisor
+from offices.roles import is_supervisor, unit_ids_of
 
-from . import exports, statistics
+from . import exports, links, services, statistics
 from .filters import ListingFilter, SupervisorListingFilter
-from .models import Proposal
+from .forms import MemberRatingForm
+from .models import OutcomeClass, Proposal, ReplyLetter, SatisfactionForm
 from .selectors import listing_rows, proposal_page, visible_replies
+
+
+class ProblemReason:
+    """Why a member's link shows no form (besides links.LinkInvalid's and FormNotAccepted's)."""
+
+    STAFF = "staff"
 
 
 class SupervisorRequiredMixin(UserPassesTestMixin):
@@ -87,6 +98,7 @@ class ProposalDetailView(DetailView):
             **super().get_context_data(**kwargs),
             "is_supervisor_view": not self.published_only,
             "has_visible_replies": any(a.visible_replies for a in assignments),
+            "was_rehandled": any(a.rehandling_round for a in assignments),
         }
 
 
@@ -111,4 +123,120 @@ class StatisticsView(SupervisorRequiredMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "parameters": parameters,
             "statistics": figures,
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class MemberFormView(TemplateView):
+    """The member's satisfaction form, opened by their personal link; no account needed.
+    Every way a link can fail gets a page that says what happened and whom to contact."""
+
+    template_name = "proposals/member_form.html"
+    problem_template_name = "proposals/member_form_problem.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_staff:
+            # The form must be the member's own word: a staff session never fills it in.
+            return self.problem(ProblemReason.STAFF, status=403)
+        try:
+            self.invitation = links.open_link(kwargs["token"])
+        except links.LinkInvalid as invalid:
+            status = 404 if invalid.reason == links.LinkInvalid.TAMPERED else 410
+            return self.problem(invalid.reason, status=status)
+        reason = services.invitation_unusable_reason(self.invitation)
+        if reason:
+            return self.problem(reason, status=410)
+        return super().dispatch(request, *args, **kwargs)
+
+    def problem(self, reason: str, *, status: int):
+        context = {"reason": reason, "contact": settings.PROPOSALS_OFFICE_CONTACT}
+        return render(self.request, self.problem_template_name, context, status=status)
+
+    def submitted_form(self):
+        invitation = self.invitation
+        return (
+            SatisfactionForm.objects.valid()
+            .filter(reply=invitation.reply_id, rater=invitation.rater_id)
+            .first()
+        )
+
+    def get_context_data(self, **kwargs):
+        reply = self.invitation.reply
+        return {
+            **super().get_context_data(**kwargs),
+            "invitation": self.invitation,
+            "reply": reply,
+            "proposal": reply.assignment.proposal,
+            "rater": self.invitation.rater,
+            "submitted": self.submitted_form(),
+            "form": kwargs.get("form") or MemberRatingForm(),
+            "contact": settings.PROPOSALS_OFFICE_CONTACT,
+        }
+
+    def post(self, request, *args, **kwargs):
+        form = MemberRatingForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            services.form_submit(invitation=self.invitation, **form.cleaned_data)
+        except services.FormNotAccepted as refused:
+            if refused.reason != services.FormNotAccepted.ALREADY_SUBMITTED:
+                return self.problem(refused.reason, status=410)
+        # Post/redirect/get: a reload shows what was submitted and never posts again.
+        return redirect(request.path)
+
+
+class PrintReplyMixin(UserPassesTestMixin):
+    """Staff only (others are sent to log in, or get a 403); unit staff see their own units'
+    replies, and another unit's reply is a 404, as if it did not exist."""
+
+    context_object_name = "reply"
+
+    def test_func(self):
+        user = self.request.user
+        return user.is_active and user.is_staff
+
+    def get_queryset(self):
+        replies = ReplyLetter.objects.select_related(
+            "unit",
+            "outcome_class",
+            "assignment__proposal__session",
+            "assignment__proposal__proposer",
+        )
+        user = self.request.user
+        if is_supervisor(user):
+            return replies
+        return replies.filter(unit_id__in=unit_ids_of(user))
+
+
+@method_decorator(never_cache, name="dispatch")
+class PrintLetterView(PrintReplyMixin, DetailView):
+    """A reply letter laid out as printed (GB/T 9704-like), for the paper route."""
+
+    template_name = "proposals/print_letter.html"
+
+
+@method_decorator(never_cache, name="dispatch")
+class PrintFormView(PrintReplyMixin, DetailView):
+    """The satisfaction form on one A4 page: the unit's part filled from a reply, or, without
+    `pk`, entirely blank."""
+
+    template_name = "proposals/print_form.html"
+
+    def get_object(self, queryset=None):
+        if "pk" not in self.kwargs:
+            return None
+        return super().get_object(queryset)
+
+    def get_context_data(self, **kwargs):
+        reply = self.object
+        if reply and reply.outcome_class:
+            classes = OutcomeClass.objects.filter(scheme=reply.outcome_class.scheme_id)
+        else:
+            classes = OutcomeClass.objects.filter(scheme__is_default=True)
+        return {
+            **super().get_context_data(**kwargs),
+            "proposal": reply.assignment.proposal if reply else None,
+            # The header of the class cell and the notes list the scheme the reply uses.
+            "outcome_classes": list(classes),
         }

@@ -270,3 +270,15 @@ def test_proposals_without_a_category():
     ProposalFactory(number=1, category=Category.objects.create(name="经济"))
     ProposalFactory(number=2)
     assert numbers({"category": "none"}) == [2]
+
+
+def test_ratings_are_the_final_rounds():
+    first = published_reply(assignment__proposal__number=1)
+    SatisfactionFormFactory(
+        reply=first, attitude_rating=Rating.DISSATISFIED, result_rating=Rating.DISSATISFIED
+    )
+    second = published_reply(assignment=first.assignment, round=2)
+    SatisfactionFormFactory(reply=second)
+
+    assert numbers({"attitude": "dissatisfied"}) == []
+    assert numbers({"attitude": "satisfied"}) == [1]

@@ -249,3 +249,19 @@ def test_unit_staff_are_not_shown_the_statistics(client):
     assert reverse("proposals:statistics") not in page
     client.force_login(SupervisorFactory())
     assert reverse("proposals:statistics") in client.get(LISTING).text
+
+
+def test_a_re_handled_proposal_says_so_and_shows_the_final_rating(client):
+    first = ReplyLetterFactory(is_published=True)
+    SatisfactionFormFactory(
+        reply=first, attitude_rating=Rating.DISSATISFIED, result_rating=Rating.DISSATISFIED
+    )
+    assignment = first.assignment
+    assignment.rehandling_round = 2
+    assignment.save()
+    second = ReplyLetterFactory(assignment=assignment, round=2, is_published=True)
+    SatisfactionFormFactory(reply=second)
+    page = client.get(detail(assignment.proposal)).text
+    assert "重新办理过" in page
+    assert "第2轮答复" in page
+    assert page.rindex("办理态度：<strong>满意</strong>") > page.index("第2轮答复")
