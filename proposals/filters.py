@@ -20,6 +20,7 @@ from .models import (
     Assignment,
     AssignmentRole,
     Category,
+    FormChannel,
     OutcomeClass,
     Proposal,
     ProposalStatus,
@@ -63,7 +64,16 @@ CATEGORY_NONE = "none"
 MIN_KEYWORD_LENGTH = 2
 
 # The criteria an assignment must meet as one (the others are the proposal's own).
-ASSIGNMENT_CRITERIA = ("unit", "state", "outcome", "group", "attitude", "result", "published")
+ASSIGNMENT_CRITERIA = (
+    "unit",
+    "state",
+    "outcome",
+    "group",
+    "attitude",
+    "result",
+    "channel",
+    "published",
+)
 
 
 def reference_choices() -> dict[str, list[tuple[str, str]]]:
@@ -151,6 +161,7 @@ class SupervisorListingFilter(ListingFilter):
 
     state = django_filters.ChoiceFilter(label=_("办理状态"), choices=STATE_CHOICES)
     published = django_filters.ChoiceFilter(label=_("公开"), choices=PUBLISHED_CHOICES)
+    channel = django_filters.ChoiceFilter(label=_("回表渠道"), choices=FormChannel.choices)
 
 
 class ReplyFilter(ListingFilter):
@@ -256,13 +267,15 @@ def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[Reply
         replies = replies.filter(outcome_class__group=criteria["group"])
     if "published" in criteria:
         replies = replies.filter(is_published=criteria["published"] == "true")
-    if "attitude" in criteria or "result" in criteria:
+    if any(rating in criteria for rating in ("attitude", "result", "channel")):
         # The final rating: that of the assignment's latest reply (after re-handling, the
         # new round's); the first round's stays on its reply for the lists that show it.
         later = ReplyLetter.objects.filter(
             assignment=OuterRef("assignment"), round__gt=OuterRef("round")
         )
         replies = replies.filter(~Exists(later))
+    if "channel" in criteria:
+        replies = replies.filter(form_channel=criteria["channel"])
     for rating in ("attitude", "result"):
         if rating in criteria:
             value = criteria[rating]
@@ -283,7 +296,7 @@ def assignment_matches(
     counts for its own unit (a `unit` criterion, or `of_one_unit` where the caller groups by
     unit) but not for the proposal's progress, and the proposer never rates it."""
     condition = Q(unit=criteria["unit"]) if "unit" in criteria else Q()
-    rated = any(rating in criteria for rating in ("attitude", "result"))
+    rated = any(rating in criteria for rating in ("attitude", "result", "channel"))
     if rated or not ("unit" in criteria or of_one_unit):
         condition &= ~Q(role=AssignmentRole.CO_HANDLING)
     replies_of_it = visible_replies.filter(assignment=OuterRef("pk"))

@@ -345,6 +345,7 @@ class ReplyLetterQuerySet(models.QuerySet):
         return self.annotate(
             attitude=Subquery(lead_form.values("attitude_rating")[:1]),
             result=Subquery(lead_form.values("result_rating")[:1]),
+            form_channel=Subquery(lead_form.values("channel")[:1]),
         )
 
 

@@ -30,7 +30,7 @@ from .filters import (
     proposal_matches,
     split_criteria,
 )
-from .models import Assignment, OutcomeClass, Proposal, Rating, ReplyLetter, Session
+from .models import Assignment, FormChannel, OutcomeClass, Proposal, Rating, ReplyLetter, Session
 from .selectors import visible_replies
 
 ALL_SESSIONS = "all"
@@ -53,6 +53,8 @@ FIGURE_CRITERIA = {
     "overdue": {"state": "overdue"},
     "forms_returned": {"attitude": RATING_ANY},
     "forms_outstanding": {"attitude": RATING_NONE},
+    "forms_online": {"channel": FormChannel.ONLINE.value},
+    "forms_paper": {"channel": FormChannel.PAPER.value},
     **{
         f"{aspect}_{rating}": {aspect: rating.value}
         for aspect in ("attitude", "result")
@@ -100,6 +102,8 @@ COLUMNS = [
     Column("overdue", _("逾期未答复"), _("已过答复期限仍未答复")),
     Column("forms_returned", _("已回表"), _("征询意见表已寄回")),
     Column("forms_outstanding", _("未回表"), _("已答复但征询意见表未寄回")),
+    Column("forms_online", _("网上回表"), _("委员通过个人链接填写")),
+    Column("forms_paper", _("纸质回表"), _("纸质表由工作人员录入")),
     Column("attitude_rate", _("态度满意率"), _("办理态度满意或基本满意 ÷ 已回表")),
     Column("attitude_dissatisfied", _("态度不满意"), _("办理态度评为不满意")),
     Column("result_rate", _("结果满意率"), _("办理结果满意或基本满意 ÷ 已回表")),

@@ -282,3 +282,12 @@ def test_ratings_are_the_final_rounds():
 
     assert numbers({"attitude": "dissatisfied"}) == []
     assert numbers({"attitude": "satisfied"}) == [1]
+
+
+def test_forms_online_or_on_paper():
+    online = published_reply(assignment__proposal__number=1)
+    SatisfactionFormFactory(reply=online, channel="online")
+    paper = published_reply(assignment__proposal__number=2)
+    SatisfactionFormFactory(reply=paper, channel="paper")
+    assert numbers({"channel": "online"}, SupervisorListingFilter) == [1]
+    assert numbers({"channel": "paper"}, SupervisorListingFilter) == [2]
