@@ -1,4 +1,5 @@
-"""The public pages (no login) and the supervisors' pages: listings, proposal pages, exports."""
+"""The pages outside the admin: public listings and proposal pages, exports, the supervisors'
+pages, the members' form by personal link, printable letters and forms."""
 
 from django.conf import settings
 from django.contrib.auth.mixins import UserPassesTestMixin
