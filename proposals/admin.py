@@ -550,6 +550,12 @@ class FormInvitationAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
             .annotate(returned_count=Count("forms", filter=Q(forms__voided_at__isnull=True)))
         )
 
+    def has_add_permission(self, request):
+        return False  # links are made when a reply is logged
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("已回表"), boolean=True)
     def returned(self, invitation):
         return bool(invitation.returned_count)

@@ -351,3 +351,19 @@ def test_logging_a_reply_in_the_admin_sends_the_links(client, django_capture_on_
         )
     assert response.status_code == 302
     assert [message.to for message in mail.outbox] == [["member@example.org"]]
+
+
+def test_staff_resend_a_link_from_the_admin(
+    client, invitation, reply, django_capture_on_commit_callbacks
+):
+    client.force_login(unit_staff(reply.unit))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:proposals_forminvitation_changelist"),
+            {"action": "resend", "_selected_action": [invitation.pk]},
+        )
+    assert response.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.send_count == 2
+    assert mail.outbox[-1].to == ["li@example.org"]
+    assert client.get(reverse("admin:proposals_forminvitation_add")).status_code == 403
