@@ -6,7 +6,6 @@ installs it and sets REQUIRE_BROWSER, so CI always runs them.
 
 import os
 import shutil
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def migration_rows(transactional_db):
-    """Transactional tests end with a flush, which also removes the rows data migrations
-    install (the default outcome scheme, the supervisors group): put them back. (Django's
-    serialized_rollback cannot: Playwright's event loop gives the test another connection.)"""
-    from django.apps import apps
-
-    import_module("proposals.migrations.0002_default_outcome_scheme").install(apps, None)
-    import_module("offices.migrations.0002_supervisors_group").create_group(apps, None)
+def _migration_rows(migration_rows):
+    """Every browser test is transactional: put the data migrations' rows back."""
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from tests.factories import ProposerFactory, ReplyLetterFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_rows"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs row locks: runs on PostgreSQL (CI)"
     ),
