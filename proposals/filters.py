@@ -32,6 +32,8 @@ from .selectors import visible_replies
 
 RATING_NONE = "none"
 RATING_ANY = "any"
+# Ratings are the final round's unless rating_round=first asks for the first reply's.
+RATING_ROUND_CHOICES = [("first", _("首轮评价"))]
 RATING_CHOICES = [*Rating.choices, (RATING_ANY, _("已回表")), (RATING_NONE, _("未回表"))]
 # Registered and anything after it: what the figures count as 立案.
 STATUS_ALL_REGISTERED = "all_registered"
@@ -72,6 +74,7 @@ ASSIGNMENT_CRITERIA = (
     "attitude",
     "result",
     "channel",
+    "rating_round",
     "published",
 )
 
@@ -162,6 +165,9 @@ class SupervisorListingFilter(ListingFilter):
     state = django_filters.ChoiceFilter(label=_("办理状态"), choices=STATE_CHOICES)
     published = django_filters.ChoiceFilter(label=_("公开"), choices=PUBLISHED_CHOICES)
     channel = django_filters.ChoiceFilter(label=_("回表渠道"), choices=FormChannel.choices)
+    rating_round = django_filters.ChoiceFilter(
+        label=_("评价轮次"), choices=RATING_ROUND_CHOICES, empty_label=_("最终评价")
+    )
 
 
 class ReplyFilter(ListingFilter):
@@ -267,9 +273,11 @@ def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[Reply
         replies = replies.filter(outcome_class__group=criteria["group"])
     if "published" in criteria:
         replies = replies.filter(is_published=criteria["published"] == "true")
-    if any(rating in criteria for rating in ("attitude", "result", "channel")):
+    if criteria.get("rating_round") == "first":
+        replies = replies.filter(round=1)
+    elif any(rating in criteria for rating in ("attitude", "result", "channel")):
         # The final rating: that of the assignment's latest reply (after re-handling, the
-        # new round's); the first round's stays on its reply for the lists that show it.
+        # new round's).
         later = ReplyLetter.objects.filter(
             assignment=OuterRef("assignment"), round__gt=OuterRef("round")
         )

@@ -53,6 +53,8 @@ FIGURE_CRITERIA = {
     "overdue": {"state": "overdue"},
     "forms_returned": {"attitude": RATING_ANY},
     "forms_outstanding": {"attitude": RATING_NONE},
+    "first_attitude_dissatisfied": {"attitude": Rating.DISSATISFIED.value, "rating_round": "first"},
+    "first_result_dissatisfied": {"result": Rating.DISSATISFIED.value, "rating_round": "first"},
     "forms_online": {"channel": FormChannel.ONLINE.value},
     "forms_paper": {"channel": FormChannel.PAPER.value},
     **{
@@ -108,6 +110,8 @@ COLUMNS = [
     Column("attitude_dissatisfied", _("态度不满意"), _("办理态度评为不满意")),
     Column("result_rate", _("结果满意率"), _("办理结果满意或基本满意 ÷ 已回表")),
     Column("result_dissatisfied", _("结果不满意"), _("办理结果评为不满意")),
+    Column("first_attitude_dissatisfied", _("首轮态度不满意"), _("首轮答复的办理态度评为不满意")),
+    Column("first_result_dissatisfied", _("首轮结果不满意"), _("首轮答复的办理结果评为不满意")),
 ]
 
 

@@ -238,6 +238,8 @@ def test_figures_of_the_varied_set(supervisor_client, varied):
     # Final ratings: 6 was rated again after re-handling (its first round stays listed below).
     assert total["attitude_dissatisfied"] == 0
     assert total["result_dissatisfied"] == 1  # 2
+    assert total["first_attitude_dissatisfied"] == 1  # 6, before re-handling
+    assert total["first_result_dissatisfied"] == 2  # 2, 6
     units = {row.label: row for row in statistics.rows}
     office = units["国家试验区管委会办公室"]
     assert office.figures["assigned"].value == 4  # 1, 2, 6, 11
