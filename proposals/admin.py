@@ -482,10 +482,12 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         return initial
 
     def get_readonly_fields(self, request, obj=None):
-        # Publication is the proposals committee's decision, not the unit's.
+        # Publication is the proposals committee's decision, not the unit's; a logged reply
+        # stays with its assignment and round, which its members' links were sent for.
+        fields = [*self.readonly_fields, *(["assignment", "round"] if obj else [])]
         if is_supervisor(request.user):
-            return self.readonly_fields
-        return [*self.readonly_fields, "is_published"]
+            return fields
+        return [*fields, "is_published"]
 
     @admin.display(description=_("分类"), ordering="outcome_class__code")
     def outcome_code(self, reply):
@@ -731,7 +733,8 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def has_change_permission(self, request, obj=None):
         # An online form is the member's own word: nobody edits it. Paper forms typed in
         # by unit staff may be corrected by them.
-        if obj is not None and obj.channel == FormChannel.ONLINE:
+        # A voided form stays as it was when it was voided.
+        if obj is not None and (obj.channel == FormChannel.ONLINE or obj.voided_at):
             return False
         return super().has_change_permission(request, obj)
 

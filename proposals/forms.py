@@ -153,6 +153,9 @@ class PaperFormForm(forms.ModelForm):
 
     def clean_scan(self):
         scan = self.cleaned_data.get("scan")
+        if not scan and not self.instance.pk:
+            # The scan is the proof that a paper form is the member's own word.
+            raise forms.ValidationError(_("请上传委员寄回的纸质表扫描件。"))
         if not scan or scan == self.initial.get("scan"):
             return scan
         limit = settings.SCAN_MAX_MB * 1024 * 1024

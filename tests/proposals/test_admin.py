@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from proposals.models import FormChannel, Rating, ReplyLetter, SatisfactionForm
@@ -205,6 +206,7 @@ class TestLoggingAReply:
             "attitude_rating": Rating.SATISFIED,
             "result_rating": Rating.BASICALLY_SATISFIED,
             "comments": "谢谢",
+            "scan": SimpleUploadedFile("scan.pdf", b"%PDF-1.4 form", "application/pdf"),
         }
         response = client.post(admin_url("satisfactionform", "add"), data)
         assert response.status_code == 302

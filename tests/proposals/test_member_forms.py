@@ -320,6 +320,7 @@ def test_a_paper_form_dissatisfied_opens_re_handling_too(client, reply):
             "rater": reply.assignment.proposal.proposer.pk,
             "attitude_rating": "dissatisfied",
             "result_rating": "satisfied",
+            "scan": SimpleUploadedFile("表.png", b"\x89PNG\r\n\x1a\n0", "image/png"),
         },
     )
     reply.assignment.refresh_from_db()
@@ -367,3 +368,46 @@ def test_staff_resend_a_link_from_the_admin(
     assert invitation.send_count == 2
     assert mail.outbox[-1].to == ["li@example.org"]
     assert client.get(reverse("admin:proposals_forminvitation_add")).status_code == 403
+
+
+def test_a_paper_form_needs_its_scan_and_the_member_is_told_it_arrived(client, invitation, reply):
+    client.force_login(unit_staff(reply.unit))
+    data = {
+        "reply": reply.pk,
+        "rater": invitation.rater.pk,
+        "attitude_rating": "satisfied",
+        "result_rating": "satisfied",
+    }
+    add = reverse("admin:proposals_satisfactionform_add")
+    refused = client.post(add, data)
+    assert "扫描件" in str(refused.context["adminform"].form.errors["scan"])
+    scan = SimpleUploadedFile("表.pdf", b"%PDF-1.4", "application/pdf")
+    assert client.post(add, {**data, "scan": scan}).status_code == 302
+    client.logout()
+    page = client.get(form_url(invitation)).text
+    assert "已收到您寄回的纸质征询意见表" in page
+
+
+def test_a_logged_reply_stays_with_its_assignment_and_round(client, invitation, reply):
+    other = ReplyLetterFactory(assignment__unit=reply.unit).assignment
+    client.force_login(unit_staff(reply.unit))
+    url = reverse("admin:proposals_replyletter_change", args=[reply.pk])
+    form = client.get(url).context["adminform"].form
+    assert "assignment" not in form.fields and "round" not in form.fields
+    assert other.pk  # the reply cannot be moved to it
+
+
+def test_a_voided_paper_form_cannot_be_edited(client, reply):
+    form = SatisfactionForm.objects.create(
+        reply=reply,
+        rater=reply.assignment.proposal.proposer,
+        attitude_rating="dissatisfied",
+        result_rating="dissatisfied",
+        channel="paper",
+    )
+    services.form_void(form=form, by=SupervisorFactory(), reason="录错")
+    client.force_login(unit_staff(reply.unit))
+    url = reverse("admin:proposals_satisfactionform_change", args=[form.pk])
+    client.post(url, {"attitude_rating": "satisfied", "result_rating": "satisfied"})
+    form.refresh_from_db()
+    assert form.attitude_rating == "dissatisfied"
