@@ -312,14 +312,6 @@ class Assignment(models.Model):
         return f"{self.proposal} → {self.unit}（{self.get_role_display()}）"
 
     @property
-    def is_rehandling(self) -> bool:
-        """Re-handling was opened and the unit has not yet replied in that round (needs the
-        replies, prefetched or not)."""
-        if not self.rehandling_round:
-            return False
-        return all(reply.round < self.rehandling_round for reply in self.replies.all())
-
-    @property
     def days_overdue(self) -> int:
         """Days past the due date (0 when not yet due); whether it was answered is not asked."""
         if self.due_on is None:

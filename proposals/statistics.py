@@ -28,6 +28,7 @@ from .filters import (
     assignment_matches,
     proposal_conditions,
     proposal_matches,
+    proposal_order,
     split_criteria,
 )
 from .models import Assignment, FormChannel, OutcomeClass, Proposal, Rating, ReplyLetter, Session
@@ -580,15 +581,9 @@ def dissatisfied_cases(replies: QuerySet[ReplyLetter], base: dict) -> list[Dissa
         )
         .annotate(rehandled=Exists(later_round))
         .select_related("unit", "assignment__proposal__session")
-        .order_by(
-            "-assignment__proposal__session__year",
-            "-assignment__proposal__session__term",
-            "-assignment__proposal__session__meeting",
-            "assignment__proposal__number_prefix",
-            "assignment__proposal__number",
-            "unit__name",
-            "round",
-        )[: LIST_LIMIT + 1]
+        .order_by(*proposal_order("number", "assignment__proposal__"), "unit__name", "round")[
+            : LIST_LIMIT + 1
+        ]
     )
     return [
         DissatisfiedCase(
