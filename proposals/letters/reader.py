@@ -98,9 +98,9 @@ HTML_BLOCK = re.compile(r"</?(?:p|div|br|h\d|li|tr)\b[^>]*>", re.I)
 HTML_TAG = re.compile(r"<[^>]+>")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 MARKDOWN_BOLD = re.compile(r"\*\*|__")
-# Page marks the scans leave between pages: “— 2 —”, “- 2 -”, “第 2 页 共 5 页”, “2/5”, “2”.
+# Page marks the scans leave between pages: “— 2 —”, “- 2 -”, “·2·”, “第 2 页 共 5 页”, “2/5”, “2”.
 PAGE_MARK = re.compile(
-    r"^(?:[-—–－一]{1,2}\s*\d{1,3}\s*[-—–－一]{1,2}"
+    r"^(?:[-—–－一·•]{1,2}\s*\d{1,3}\s*[-—–－一·•]{1,2}"
     r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
     r"|\d{1,3}(?:\s*/\s*\d{1,3})?)$"
 )
@@ -170,9 +170,9 @@ def _width(text: str) -> int:
 
 NUMERAL = r"[\d〇零○一二三四五六七八九十百]+"
 DATE = re.compile(
-    r"(?P<year>\d{4}|[〇零○Oo一二三四五六七八九]{4})\s*年\s*"
-    r"(?P<month>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*"
-    r"(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+    r"(?P<year>\d(?: ?\d){3}|[〇零○Oo0一二三四五六七八九]{4})\s*年\s*"
+    r"(?P<month>\d(?: ?\d)?|[一二三四五六七八九十]{1,3})\s*月\s*"
+    r"(?P<day>\d(?: ?\d)?|[一二三四五六七八九十]{1,3})\s*日"
 )
 BLANK_DATE = re.compile(r"年\s*月\s*日")  # the form's placeholder, left empty
 PHONE = re.compile(r"(?<!\d)(?:[(（]?0\d{2,3}[)）]?[-－—]?\d{7,8}|1[3-9]\d{9})(?!\d)")
@@ -181,12 +181,14 @@ CLASS_CODE = r"(?P<code>[A-Za-z]\d?|[甲乙丙丁])"
 
 
 def _to_int(text: str | None) -> int | None:
-    """14 from “14” or “十四”; 2025 from “二〇二五” (cn2an reads the Chinese numerals)."""
+    """14 from “14” or “十四”; 2025 from “二〇二五” or the OCR's “二0二五” (cn2an reads the
+    Chinese numerals)."""
     if not text:
         return None
-    text = squeeze(text).translate(str.maketrans("Oo○", "〇〇〇"))
+    text = squeeze(text)
     if text.isascii() and text.isdigit():
         return int(text)
+    text = text.translate(str.maketrans("Oo○0", "〇〇〇〇"))
     try:
         return int(cn2an.cn2an(text, "smart"))
     except ValueError:
@@ -231,7 +233,7 @@ def _proposal_number(text: str, *, before_proposal: bool = False) -> str | None:
 
 HEAD_LIMIT = 15  # the title and the addressee stand within a letter's first lines
 TITLE_ENDING = (
-    r"(?P<ending>答复的函|答复函|答复意见|答复|复函|回复函|回复"
+    r"(?P<ending>答复(?:意见)?的?函|答复意见|答复|复函|回复函|回复"
     r"|会办意见(?:的函)?|协办意见(?:的函)?)"
 )
 TITLE = re.compile(rf"(?=.*提案)[^。；;]{{4,120}}?{TITLE_ENDING}[。.]?")
@@ -249,14 +251,17 @@ SESSION_SHORT = re.compile(  # 市政协十四届五次会议, or just 十四届
     rf"第?(?P<meeting>{NUMERAL})次(?:全体)?会议"
 )
 CLASS_LABELLED = re.compile(  # 分类：A1, 类 别:B, 分类标识【D】 (searched with spaces squeezed)
-    rf"(?:办理结果)?(?:分类(?:标识|标志|号)?|类别)[:：]?[【\[（(〔]?{CLASS_CODE}[】\]）)〕]?"
+    rf"(?:(?:办理结果)?(?:分类(?:标识|标志|号)?|类别)|办理结果(?=[:：]))[:：]?[【\[（(〔]?{CLASS_CODE}[】\]）)〕]?"
     r"类?(?![A-Za-z0-9])"
 )
-CLASS_AFTER_DOC = re.compile(  # 景国试管办案字〔2018〕27号C类
-    rf"\d\s*号\s*[【\[（(〔]?\s*{CLASS_CODE}\s*[】\]）)〕]?\s*类?(?=\s|$)"
+CLASS_AFTER_DOC = re.compile(  # 景国试管办案字〔2018〕27号C类, …27号 (B类)
+    rf"\d\s*号\s*[【\[（(〔]?\s*{CLASS_CODE}\s*类?\s*[】\]）)〕]?\s*类?(?=\s|$)"
 )
-CLASS_ALONE = re.compile(rf"^[【\[（(〔]?{CLASS_CODE}类[】\]）)〕]?$")  # a line “A类”
-SIGNER = re.compile(r"签\s*发\s*人\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,8}?)(?=[\s,，;；]|$)")
+# A line of its own: “A类”, “A1”, “【B】”.
+CLASS_ALONE = re.compile(rf"^[【\[（(〔]?{CLASS_CODE}类?[】\]）)〕]?$")
+SIGNER = re.compile(
+    r"签\s*发\s*人\s*(?:[:：]|\s)\s*(?P<name>[\u4e00-\u9fff·]{2,8}?)(?=[\s,，;；]|$)"
+)
 DISCLOSURE = re.compile(r"主动公开|依申请公开|不予公开|免予公开|不公开")
 HEADER_LABEL = re.compile(
     r"^(?:分\s*类|类\s*别|签\s*发\s*人|公开(?:属性|方式|类型)|主动公开|依申请公开|不予公开"
@@ -274,7 +279,7 @@ def _title_like(line: Line) -> bool:
         _is_table_row(line.raw)
         or _is_header_label(text)
         or split_doc_number(text)
-        or "。" in text
+        or "。" in text.rstrip("。.")  # a title may end with a full stop, no more
         or text.endswith((":", "："))
         or len(text) > 80
     )
@@ -297,7 +302,7 @@ def _find_title(lines: list[Line]) -> tuple[int, int] | None:
 
 
 def _title_text(lines: list[Line]) -> str:
-    return squeeze("".join(line.text for line in lines))
+    return squeeze("".join(line.text for line in lines)).rstrip("。.")
 
 
 def _find_doc(lines: list[Line], before: int) -> int | None:
@@ -360,6 +365,10 @@ def _disclosure(lines: list[Line]) -> str | None:
 ADDRESSEE = re.compile(
     r"^(?:主\s*送\s*[:：]\s*)?(?P<name>[^：:，,。；;！!？?《》“”]{2,40}?)\s*[:：]\s*(?P<rest>.*)$"
 )
+# “主送：民革市委会” names the addressee after its label, without a colon of its own.
+MAIN_RECIPIENT = re.compile(
+    r"^主\s*送\s*[:：]\s*(?P<name>[^：:，,。；;！!？?《》“”]{2,40}?)\s*[。.:：]?\s*(?P<rest>)$"
+)
 NOT_ADDRESSEES = ("附件", "抄送", "抄报", "联系人", "联系电话", "电话", "地址", "签发人")
 PERSON = re.compile(r"^(?P<name>.+?)等?(?:委员|代表|先生|女士|同志)$")
 POLITE = re.compile(r"^(?:尊敬的|敬爱的|亲爱的)")
@@ -370,7 +379,7 @@ CO_PROPOSER = re.compile(
 
 
 def _addressee_match(text: str) -> re.Match | None:
-    match = ADDRESSEE.match(text)
+    match = MAIN_RECIPIENT.match(text) or ADDRESSEE.match(text)
     if not match or squeeze(match["name"]).startswith(NOT_ADDRESSEES):
         return None
     return match
@@ -400,29 +409,34 @@ def _proposer(addressee: str) -> tuple[str, bool]:
 # ------------------------------------------------------------------------------- closing
 
 ATTACHMENT = re.compile(r"^附\s*件?\s*\d*\s*(?:[:：]|$)")
+ATTACHED_FORM = re.compile(r"^附\s*件\s*\d*\s+(?=.*意见表)")  # a scan lost the colon
 COPIES = re.compile(r"^抄\s*[送报]\s*[:：\s]\s*(?P<names>.*)$")
-CONTACT = re.compile(r"^联\s*系\s*(?:人|电\s*话)")
+# 联系人, 经办人 or 联系电话, maybe in the parentheses of a 附注: （联系人：…，电话：…）
+CONTACT_LABEL = r"[（(]?(?:(?:联\s*系|经\s*办|承\s*办)\s*人|联\s*系\s*电\s*话)"
+CONTACT = re.compile(CONTACT_LABEL)
 # The lines that end the body. Labels need their colon (a wrapped body line may begin
 # with 联系 or 主动公开); a disclosure mark must fill its line.
 CLOSING_LABEL = re.compile(
-    r"^(?:(?:附\s*件?\s*\d*|联\s*系\s*人[^:：]{0,8}|联\s*系\s*电\s*话|签\s*发\s*人"
-    r"|公开(?:属性|方式|类型))\s*(?:[:：]|$)|抄\s*[送报]\s*[:：\s]"
+    rf"^(?:(?:附\s*件?\s*\d*|{CONTACT_LABEL}[^:：]{{0,8}}|签\s*发\s*人"
+    r"|公开(?:属性|方式|类型))\s*(?:[:：]|$)|抄\s*[送报]\s*[:：\s]|附\s*件\s*\d*\s+(?=.*意见表)"
     r"|[（(]?(?:此件)?(?:主动公开|依申请公开|不予公开|免予公开|不公开)[)）]?$)"
 )
 CONTACT_NAME = re.compile(
-    r"联系人(?:及(?:联系)?电话)?[:：]?(?P<name>[\u4e00-\u9fff·]{2,8}?)"
-    r"(?=[,，;；:：(（、]|联系|电话|手机|\d|$)"
+    r"(?:联系|经办|承办)人(?:及(?:联系)?电话)?[:：]?(?P<name>[\u4e00-\u9fff·]{2,8}?)"
+    r"(?=[,，;；:：(（)）、]|联系|(?:办公|固定|座机)?电话|手机|\d|$)"
 )
-LIST_SEPARATORS = re.compile(r"[,，、;；]")
+LOCAL_PHONE = re.compile(r"(?<![\d-])\d{7,8}(?!\d)")  # 8888888, in a contact line only
+# Copied-to names are separated by punctuation, or by a wide gap (two spaces or more).
+LIST_SEPARATORS = re.compile(r"[,，、;；]|\s{2,}")
 SEAL = re.compile(r"[（(](?:盖章|印章|章)[)）]")
 FORM_TITLE = "征询意见表"
 
 
 def _closing_date(text: str) -> re.Match | None:
-    """A date ending its line, with at most a short unit name before it: the signing date,
-    not a date cited in the body."""
+    """A date ending its line (a full stop aside), with at most a short unit name before it:
+    the signing date, not a date cited in the body."""
     match = DATE.search(text)
-    if not match or text[match.end() :].strip():
+    if not match or text[match.end() :].strip(" \t。."):
         return None
     before = text[: match.start()]
     if len(before) > 40 or re.search(r"[。，,；;：:]", before):
@@ -436,13 +450,20 @@ def _find_form_start(lines: list[Line], start: int) -> int:
     for index in range(start, len(lines)):
         if _is_form_row(lines[index], plain=False):
             return index
-        under = lines[index + 1 : index + 6]
+        under = _until_signing_date(lines[index + 1 : index + 6])
         if _is_form_title(lines[index]) and any(_is_form_row(row, plain=True) for row in under):
             # A heading “附件 5” just above the form's title belongs to the form.
             if index > start and re.fullmatch(r"附\s*件\s*\d*", lines[index - 1].text):
                 return index - 1
             return index
     return len(lines)
+
+
+def _until_signing_date(lines: list[Line]) -> list[Line]:
+    """The lines before a signing date: under the letter's own “附件 …意见表” come the
+    unit and date, not the form's rows (and the letter's 联系电话 is no form row)."""
+    dated = next((i for i, line in enumerate(lines) if _closing_date(line.text)), len(lines))
+    return lines[:dated]
 
 
 def _is_form_title(line: Line) -> bool:
@@ -480,12 +501,14 @@ def _find_unit(lines: list[Line], date_index: int, start: int) -> tuple[int | No
     if before:
         return date_index, before
     above = date_index - 1
+    if above > start and SEAL.fullmatch(lines[above].text):  # “（盖章）” under the unit
+        above -= 1
     if (
         above >= start
         and _unit_like(lines[above].text)
         and not CLOSING_LABEL.match(lines[above].text)
     ):
-        return above, squeeze(SEAL.sub("", lines[above].text))
+        return above, squeeze(SEAL.sub("", lines[above].text)) or None
     return None, None
 
 
@@ -495,7 +518,7 @@ def _copied_to(lines: list[Line]) -> list[str]:
     for index, line in enumerate(lines):
         if not (match := COPIES.match(line.text)):
             continue
-        text = match["names"]
+        text = CONTACT.split(match["names"])[0]  # “抄送：…。    联系人：…” on one line
         for following in lines[index + 1 :]:
             if not LIST_SEPARATORS.search(text[-1:]):
                 break
@@ -505,17 +528,20 @@ def _copied_to(lines: list[Line]) -> list[str]:
 
 
 def _contact(lines: list[Line]) -> tuple[str | None, str | None]:
-    """(name, phone) from “联系人及联系电话:洪迈 15107989915” or “联系人：… 联系电话：…”."""
-    text = squeeze(" ".join(line.text for line in lines if CONTACT.match(line.text)))
+    """(name, phone) from “联系人及联系电话:洪迈 15107989915”, “联系人：… 联系电话：…” or
+    “（联系人：…，电话：…）”, wherever on its line the label stands."""
+    found = [(line.text, CONTACT.search(line.text)) for line in lines]
+    text = squeeze(" ".join(line[match.start() :] for line, match in found if match))
     if not text:
         return None, None
     match = CONTACT_NAME.search(text)
-    return (match["name"] if match else None), _phone(text)
+    local = LOCAL_PHONE.search(text)
+    return (match["name"] if match else None), _phone(text) or (local[0] if local else None)
 
 
 def _has_form_attachment(lines: list[Line]) -> bool:
     for index, line in enumerate(lines):
-        if ATTACHMENT.match(line.text):
+        if ATTACHMENT.match(line.text) or ATTACHED_FORM.match(line.text):
             following = lines[index + 1].text if index + 1 < len(lines) else ""
             if "意见表" in line.text or "意见表" in following:
                 return True
@@ -811,6 +837,20 @@ def _layout(lines: list[Line]) -> _Layout:
     )
 
 
+def _is_letter(layout: _Layout) -> bool:
+    """A title with a document number, an addressee, or a session or proposal number in it
+    (a news headline “市政协提案全部办理答复” has none), or else a number and an addressee."""
+    if layout.title is None:
+        return layout.doc is not None and layout.addressee is not None
+    title = _title_text(layout.lines[slice(*layout.title)])
+    return (
+        layout.doc is not None
+        or layout.addressee is not None
+        or _session(title)[1] is not None
+        or _proposal_number(title) is not None
+    )
+
+
 def _why_not_a_letter(text: str) -> str:
     if not text.strip():
         return "the text is empty"
@@ -826,7 +866,7 @@ def _why_not_a_letter(text: str) -> str:
 def read_letter(text: str) -> ParsedLetter:
     """Read one reply letter. Raise NotALetter when the text is not a reply letter."""
     layout = _layout(_lines(_prepare(text)))
-    if layout.title is None and (layout.doc is None or layout.addressee is None):
+    if not _is_letter(layout):
         raise NotALetter(_why_not_a_letter(text))
     body_lines = _body_lines(layout)
     lead = "\n".join(line.text for line in body_lines[:10])  # the opening sentence's lines

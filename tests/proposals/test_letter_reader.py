@@ -718,3 +718,461 @@ def test_rating_values_are_the_models_values():
         "basically_satisfied",
         "dissatisfied",
     )
+
+
+# ============================================================ variants from real archives
+# Each case below is a way some office prints (or some scanner or converter renders) a part
+# of the letter; the standard letter keeps everything else fixed.
+
+
+@pytest.mark.parametrize(
+    ("printed", "number", "year", "sequence"),
+    [
+        ("景国试管办案字［2025］1号", "景国试管办案字［2025］1号", 2025, 1),
+        ("景国试管办案字(2025)1号", "景国试管办案字(2025)1号", 2025, 1),
+        ("景国试管办案字 〔 2025 〕 1 号", "景国试管办案字〔2025〕1号", 2025, 1),
+        ("景国试管办案字 ［ 2025 ］ 1 号", "景国试管办案字［2025］1号", 2025, 1),
+        ("景国试管办案字【２０２５】１２号", "景国试管办案字【2025】12号", 2025, 12),
+        ("景国试管办案字〔2025〕第1号", "景国试管办案字〔2025〕第1号", 2025, 1),
+    ],
+)
+def test_more_document_numbers(printed, number, year, sequence):
+    letter = read_letter(make_letter(doc=printed))
+    assert (letter.doc_number, letter.doc_year, letter.doc_sequence) == (number, year, sequence)
+    assert letter.doc_prefix == "景国试管办案字"
+    assert letter.outcome_class == "A3"
+
+
+@pytest.mark.parametrize(
+    ("printed", "code"),
+    [
+        ("分类: A1", "A1"),
+        ("分 类：C1", "C1"),
+        ("类别：B类", "B"),
+        ("分类标识:【A】", "A"),
+        ("分类〔A〕", "A"),
+        ("办理结果分类：B2", "B2"),
+        ("答复类别：A", "A"),
+        ("分类：A（已解决）", "A"),
+        ("A类", "A"),
+        ("B 类", "B"),
+        ("甲类", "甲"),
+        ("类别：乙", "乙"),
+        ("A1", "A1"),
+        ("【B】", "B"),
+        ("办理结果：A类", "A"),
+        ("类别：A　　签发人：张三", "A"),
+    ],
+)
+def test_more_outcome_class_labels(printed, code):
+    assert read_letter(make_letter(**{"class": printed})).outcome_class == code
+
+
+@pytest.mark.parametrize(
+    ("doc", "code"),
+    [
+        ("景府办字〔2018〕27号 (B类)", "B"),
+        ("景府办字〔2018〕27号（B类）", "B"),
+        ("景府办字〔2018〕27号【B】", "B"),
+        ("景府办字〔2018〕27号（A1）", "A1"),
+        ("景府办字〔2018〕27号甲类", "甲"),
+        ("景府办字〔2018〕27号  A类", "A"),
+        ("景府办字〔2018〕27号                  A3", "A3"),
+        ("景府办字〔2018〕27号C类    签发人：张三", "C"),
+    ],
+)
+def test_class_right_after_the_document_number(doc, code):
+    letter = read_letter(make_letter(doc=doc, **{"class": None}))
+    assert letter.outcome_class == code
+    assert (letter.doc_number, letter.doc_sequence) == ("景府办字〔2018〕27号", 27)
+
+
+def test_class_printed_above_the_document_number():
+    letter = read_letter(
+        make_letter(doc="分类：B1\n\n景国试管办案字〔2025〕1号", **{"class": None})
+    )
+    assert (letter.outcome_class, letter.doc_sequence) == ("B1", 1)
+
+
+def test_a_class_cited_in_the_body_is_not_the_letters_class():
+    letter = read_letter(make_letter(**{"class": None}, body="根据景府办字〔2018〕27号C类文件。"))
+    assert letter.outcome_class is None
+    assert "未找到办理结果分类" in letter.warnings
+
+
+@pytest.mark.parametrize(
+    ("doc", "class_line", "code"),
+    [
+        ("景国试管办案字〔2025〕1号    签发人：张三", "分类：A3", "A3"),
+        ("景国试管办案字〔2025〕1号    签发人：张三", "A类", "A"),
+        ("景国试管办案字〔2025〕1号 签发人 张三", "分类：A3", "A3"),
+        ("景国试管办案字〔2025〕1号  签 发 人：张三  分类：A1", None, "A1"),
+    ],
+)
+def test_signer_on_the_document_number_line(doc, class_line, code):
+    letter = read_letter(make_letter(doc=doc, **{"class": class_line}))
+    assert letter.signer == "张三"
+    assert (letter.doc_number, letter.outcome_class) == ("景国试管办案字〔2025〕1号", code)
+
+
+@pytest.mark.parametrize(
+    ("changes", "disclosure"),
+    [
+        ({"letterhead": "公开属性：主动公开"}, "主动公开"),
+        ({"letterhead": "不予公开"}, "不予公开"),
+        ({"after": "公开方式：依申请公开"}, "依申请公开"),
+        ({"after": "不予公开"}, "不予公开"),
+    ],
+)
+def test_more_disclosure_marks(changes, disclosure):
+    letter = read_letter(make_letter(**changes))
+    assert letter.disclosure == disclosure
+    assert letter.doc_number == "景国试管办案字〔2025〕1号"
+
+
+@pytest.mark.parametrize(
+    ("printed", "number"),
+    [
+        ("第20250688号", "20250688"),
+        ("第 1 2 号", "12"),
+        ("第０４７９号", "0479"),
+        ("第Ｄ０２２号", "D022"),
+        ("第２０２５Ｄ０４８号", "2025D048"),
+    ],
+)
+def test_more_proposal_numbers(printed, number):
+    title = f"关于市政协十四届五次会议{printed}提案答复的函"
+    assert read_letter(make_letter(title=title)).proposal_number == number
+
+
+@pytest.mark.parametrize(
+    ("title", "co_handling"),
+    [
+        ("关于对市政协十四届五次会议第12号提案的答复意见", False),
+        ("关于市政协十四届五次会议第12号提案的答复意见函", False),
+        ("关于市政协十四届五次会议第12号提案答复意见的函", False),
+        ("关于市政协十四届五次会议第12号提案的回复函", False),
+        ("关于市政协十四届五次会议第12号提案办理情况的答复函", False),
+        ("对市政协十四届五次会议第12号提案的答复", False),
+        ("市教育局关于市政协十四届五次会议第12号提案的会办意见", True),
+        ("关于市政协十四届五次会议第12号提案的协办意见", True),
+    ],
+)
+def test_more_title_endings(title, co_handling):
+    letter = read_letter(make_letter(title=title))
+    assert letter.title == title
+    assert letter.is_co_handling is co_handling
+    assert (letter.term, letter.meeting, letter.proposal_number) == (14, 5, "12")
+
+
+@pytest.mark.parametrize("ending", ["。", "."])
+def test_title_ending_with_a_full_stop(ending):
+    letter = read_letter(
+        make_letter(title=f"关于市政协十四届五次会议第12号提案的协办意见的函{ending}")
+    )
+    assert letter.title == "关于市政协十四届五次会议第12号提案的协办意见的函"
+    assert letter.is_co_handling is True
+    assert letter.proposal_number == "12"
+
+
+@pytest.mark.parametrize(
+    ("session", "committee", "level", "term", "meeting"),
+    [
+        ("江西省政协十三届二次会议", "江西省政协", "省", 13, 2),
+        ("珠山区政协九届四次会议", "珠山区政协", "区", 9, 4),
+        ("县政协十一届三次会议", "县政协", "县", 11, 3),
+        ("乐平市政协十届三次会议", "乐平市政协", "市", 10, 3),
+        ("政协江西省第十三届委员会第二次会议", "江西省政协", "省", 13, 2),
+        ("中国人民政治协商会议景德镇市第十四届委员会第五次会议", "景德镇市政协", "市", 14, 5),
+        ("市政协第十四届第五次会议", "市政协", "市", 14, 5),
+        ("市政协第14届第5次会议", "市政协", "市", 14, 5),
+        ("市政协十四届五次全体会议", "市政协", "市", 14, 5),
+    ],
+)
+def test_more_sessions(session, committee, level, term, meeting):
+    letter = read_letter(make_letter(title=f"关于{session}第12号提案的答复"))
+    assert (letter.committee, letter.committee_level) == (committee, level)
+    assert (letter.term, letter.meeting) == (term, meeting)
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "关于市政协十四届五次会议\n\n第12号提案\n\n答复的函",
+        "关于市政协十四届\n五次会议第12号提案\n答复的函",
+        "## 关于市政协十四届五次会议第12号提案答复的函",
+        "**关于市政协十四届五次会议第12号提案答复的函**",
+        "## **关于市政协十四届五次会议第12号提案答复的函**",
+        "# 关于市政协十四届五次会议\n\n# 第12号提案答复的函",
+    ],
+)
+def test_title_layouts(printed):
+    letter = read_letter(make_letter(title=printed))
+    assert letter.title == "关于市政协十四届五次会议第12号提案答复的函"
+    assert (letter.term, letter.proposal_number) == (14, "12")
+    assert letter.addressee == "尊敬的李辉松委员"
+    assert "第12号" not in letter.body
+
+
+@pytest.mark.parametrize(
+    ("printed", "signed_on"),
+    [
+        ("2025年04月29日", date(2025, 4, 29)),
+        ("2025 年4 月29 日", date(2025, 4, 29)),
+        ("2025年4月29日。", date(2025, 4, 29)),
+        ("二〇二五年四月三十日", date(2025, 4, 30)),
+        ("二0二五年四月二十九日", date(2025, 4, 29)),  # OCR read 〇 as a zero
+        ("2 0 2 5 年 4 月 2 9 日", date(2025, 4, 29)),
+    ],
+)
+def test_more_signing_dates(printed, signed_on):
+    letter = read_letter(make_letter(signed=printed))
+    assert (letter.unit, letter.signed_on) == ("国家试验区管委会办公室", signed_on)
+
+
+@pytest.mark.parametrize(
+    ("unit", "signed"),
+    [
+        (None, "国家试验区管委会办公室　　2025年4月29日"),
+        ("国家试验区管委会办公室（盖章）", "2025年4月29日"),
+        ("国家试验区管委会办公室\n\n（盖章）", "2025年4月29日"),
+        (None, "国家试验区管委会办公室（盖章） 2025年4月29日"),
+    ],
+)
+def test_signing_unit_layouts(unit, signed):
+    letter = read_letter(make_letter(unit=unit, signed=signed))
+    assert (letter.unit, letter.signed_on) == ("国家试验区管委会办公室", date(2025, 4, 29))
+    assert "盖章" not in letter.body
+
+
+@pytest.mark.parametrize(
+    ("printed", "copied_to"),
+    [
+        ("抄 送：市政协提案委员会；市政府督查室", ["市政协提案委员会", "市政府督查室"]),
+        (
+            "抄送:市政协提案委员会、市政府督查室、市委督查室。",
+            ["市政协提案委员会", "市政府督查室", "市委督查室"],
+        ),
+        ("抄报:市政协提案委员会;市政府督查室.", ["市政协提案委员会", "市政府督查室"]),
+        ("抄送：市政协提案委员会    市政府督查室", ["市政协提案委员会", "市政府督查室"]),
+        ("抄送：市政协提案委员会　　市政府督查室。", ["市政协提案委员会", "市政府督查室"]),
+    ],
+)
+def test_more_copies(printed, copied_to):
+    assert read_letter(make_letter(copies=printed)).copied_to == copied_to
+
+
+def test_copies_and_contact_on_one_line():
+    line = "抄送：市政协提案委员会，市政府督查室。    联系人：洪迈 15107989915"
+    letter = read_letter(make_letter(copies=line, contact=None))
+    assert letter.copied_to == ["市政协提案委员会", "市政府督查室"]
+    assert (letter.contact_name, letter.contact_phone) == ("洪迈", "15107989915")
+
+
+@pytest.mark.parametrize(
+    ("printed", "name", "phone"),
+    [
+        ("联系人：洪迈 联系电话：0798-8888888", "洪迈", "0798-8888888"),
+        ("联系人及电话：洪迈 15107989915", "洪迈", "15107989915"),
+        ("联系人：洪迈 (0798)8888888", "洪迈", "(0798)8888888"),
+        ("联系人：洪迈 电话：（0798）8888888", "洪迈", "（0798）8888888"),
+        ("联系人：洪迈；联系电话：15107989915", "洪迈", "15107989915"),
+        ("联系人:洪迈  手机:15107989915", "洪迈", "15107989915"),
+        ("联 系 人：洪迈  联系电话：0798-8888888", "洪迈", "0798-8888888"),
+        ("联系人：欧阳小明 15107989915", "欧阳小明", "15107989915"),
+        ("联系电话：0798-8888888 联系人：洪迈", "洪迈", "0798-8888888"),
+        ("（联系人：洪迈，联系电话：0798-8888888）", "洪迈", "0798-8888888"),
+        ("联系人：洪迈  办公电话：0798-8888888", "洪迈", "0798-8888888"),
+        ("经办人：洪迈 15107989915", "洪迈", "15107989915"),
+        ("联系人：洪迈 8888888", "洪迈", "8888888"),
+    ],
+)
+def test_more_contacts(printed, name, phone):
+    letter = read_letter(make_letter(contact=printed))
+    assert (letter.contact_name, letter.contact_phone) == (name, phone)
+
+
+def test_contact_in_parentheses_before_the_signature_stays_out_of_the_body():
+    contact = "（联系人：洪迈，联系电话：0798-8888888）"
+    letter = read_letter(make_letter(attachment=contact, contact=None))
+    assert (letter.contact_name, letter.unit) == ("洪迈", "国家试验区管委会办公室")
+    assert "洪迈" not in letter.body
+
+
+@pytest.mark.parametrize(
+    ("line", "addressee", "name", "member"),
+    [
+        ("民盟景德镇市委会：", "民盟景德镇市委会", "民盟景德镇市委会", False),
+        ("九三学社景德镇市委会：", "九三学社景德镇市委会", "九三学社景德镇市委会", False),
+        ("尊敬的张三、李四委员：", "尊敬的张三、李四委员", "张三、李四", True),
+        ("尊敬的李辉松代表：", "尊敬的李辉松代表", "李辉松", True),
+        ("主送：民革市委会", "民革市委会", "民革市委会", False),
+        ("主送：民革市委会。", "民革市委会", "民革市委会", False),
+        ("主 送：李辉松委员", "李辉松委员", "李辉松", True),
+        ("**尊敬的李辉松委员：**", "尊敬的李辉松委员", "李辉松", True),
+        ("## 尊敬的李辉松委员：", "尊敬的李辉松委员", "李辉松", True),
+    ],
+)
+def test_more_addressees(line, addressee, name, member):
+    letter = read_letter(make_letter(addressee=line))
+    assert letter.addressee == addressee
+    assert (letter.proposer_name, letter.proposer_is_member) == (name, member)
+    assert letter.body.startswith("您提出的")
+
+
+@pytest.mark.parametrize(
+    "attachment",
+    [
+        "附件1：政协提案办理情况征询意见表",
+        "附：政协提案办理情况征询意见表",
+        "附件 政协提案办理情况征询意见表",  # the scan lost the colon
+    ],
+)
+def test_more_attachment_lines(attachment):
+    letter = read_letter(
+        make_letter(attachment=attachment, contact="联系人：洪迈\n\n联系电话：0798-8888888")
+    )
+    assert letter.has_form_attachment is True
+    assert letter.body.endswith("二是完善政策。")
+    assert (letter.contact_name, letter.contact_phone) == ("洪迈", "0798-8888888")
+    assert letter.form is None
+
+
+def test_more_page_marks():
+    pages = ["一是加强统筹，推动", "2", "产业升级。", "－ 5 －", "二是完善政策。", "-4-", "三是。"]
+    body = "\n\n".join([*pages, "第2页", "四是。", "·2·", "五是。", "— 2 — ", "六是。"])
+    letter = read_letter(make_letter(body=body))
+    assert letter.body.split("\n\n")[1:] == [
+        "一是加强统筹，推动产业升级。",
+        "二是完善政策。",
+        "三是。",
+        "四是。",
+        "五是。",
+        "六是。",
+    ]
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+TRANSFORMS = {
+    "crlf": lambda text: text.replace("\n", "\r\n"),
+    "cr": lambda text: text.replace("\n", "\r"),
+    "bom-crlf": lambda text: "\ufeff" + text.replace("\n", "\r\n"),
+    "single-newlines": lambda text: text.replace("\n\n", "\n"),
+    "html-one-line": lambda text: "".join(f"<p>{p}</p>" for p in text.split("\n\n")),
+    "html-per-line": lambda text: "\n".join(
+        f'<p style="text-align:center"><span>{p}</span></p>' for p in text.split("\n\n")
+    ),
+    "html-br": lambda text: "<br>".join(text.split("\n\n")),
+    "html-div": lambda text: "".join(f"<div>{p}</div>" for p in text.split("\n\n")),
+    "full-width-digits": lambda text: text.translate(FULL_WIDTH),
+    "ideographic-indent": lambda text: "\n\n".join("　　" + p for p in text.split("\n\n")),
+    "space-indent": lambda text: "\n\n".join("    " + p for p in text.split("\n\n")),
+    "trailing-spaces": lambda text: text.replace("\n", "  \n"),
+}
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS.values(), ids=TRANSFORMS.keys())
+def test_the_standard_letter_survives_extraction_artefacts(transform):
+    plain, artefacted = read_letter(make_letter()), read_letter(transform(make_letter()))
+    assert artefacted == plain
+
+
+def test_scan_spaces_inside_body_numbers_are_removed():
+    letter = read_letter(make_letter(body="全市新增上云4414 家，其中第 1 批 27 家。"))
+    assert letter.body.endswith("全市新增上云4414家，其中第1批27家。")
+
+
+@pytest.mark.parametrize(
+    ("attitude", "result", "ratings"),
+    [
+        (
+            ["满意☑ 基本满意□ 不满意□"],
+            ["满意□ 基本满意□ 不满意☑"],
+            (Rating.SATISFIED, Rating.DISSATISFIED),
+        ),
+        (
+            ["满意☑", "基本满意□", "不满意□"],
+            ["满意□", "基本满意☑", "不满意□"],
+            (Rating.SATISFIED, Rating.BASIC),
+        ),
+        (
+            ["☑满意", "□基本满意", "□不满意"],
+            ["□满意", "□基本满意", "☑不满意"],
+            (Rating.SATISFIED, Rating.DISSATISFIED),
+        ),
+        (["满意√ 基本满意 不满意"], ["满意 基本满意√ 不满意"], (Rating.SATISFIED, Rating.BASIC)),
+        (
+            ["■满意 □基本满意 □不满意"],
+            ["□满意 ■基本满意 □不满意"],
+            (Rating.SATISFIED, Rating.BASIC),
+        ),
+        (
+            ["☒满意 ☐基本满意 ☐不满意"],
+            ["☐满意 ☒基本满意 ☐不满意"],
+            (Rating.SATISFIED, Rating.BASIC),
+        ),
+    ],
+)
+def test_form_tick_marks(attitude, result, ratings):
+    form_text = tab_form(
+        *FILLED_BY_UNIT, ["委员填写", "办理态度", *attitude], ["", "办理结果", *result]
+    )
+    form = read_letter(make_letter(after=form_text)).form
+    assert (form.attitude_rating, form.result_rating) == ratings
+
+
+def test_form_cells_with_several_lines_joined_by_br():
+    form_text = tab_form(
+        [
+            "承办单位填写",
+            "提案者",
+            "李辉松",
+            "通讯地址及<br>联系电话",
+            "珠山区瓷都大道1号<br>13900000000",
+        ],
+        ["", "提案标题", "关于统筹发展景德镇日用陶瓷<br>产业的建议"],
+        ["", "提案编号", "第010号", "办理结果分类<br>(A1、A2、A3、<br>B1、B2、C1、C2)", "A3"],
+        ["", "承办单位", "国家试验区管委会<br>办公室"],
+        ["委员<br>填写", "办理态度", "满意☑ 基本满意□ 不满意□"],
+        ["", "办理结果", "满意☑ 基本满意□ 不满意□"],
+        ["", "意见建议", "希望加快落实。<br>提案者签名：李辉松<br>2025年5月10日"],
+    )
+    letter = read_letter(make_letter(after=form_text))
+    form = letter.form
+    assert (form.proposer_address, form.proposer_phone) == ("珠山区瓷都大道1号", "13900000000")
+    assert form.proposal_title == "关于统筹发展景德镇日用陶瓷产业的建议"
+    assert (form.proposal_number, form.outcome_class) == ("010", "A3")
+    assert form.unit == "国家试验区管委会办公室"
+    assert (form.attitude_rating, form.result_rating) == (Rating.SATISFIED, Rating.SATISFIED)
+    assert (form.comments, form.signature_name) == ("希望加快落实。", "李辉松")
+    assert form.signed_on == date(2025, 5, 10)
+    assert letter.warnings == []
+
+
+def test_seed_003_with_windows_line_endings_reads_the_same():
+    text = seed("003")
+    assert read_letter(text.replace("\n", "\r\n")) == read_letter(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市政协提案全部办理答复\n\n本报讯 今年市政协十四届五次会议共收到提案320件，"
+        "目前已全部办理答复。\n\n市政协提案委员会负责人表示，将继续加强督办。",
+        "关于政协提案办理工作的答复\n\n近日，市政府办公室发布通知。各单位要认真办理。",
+        "# 我市召开政协提案交办会\n\n3月20日，市政协十四届五次会议提案交办会召开。"
+        "会议要求各单位认真答复。",
+        "景德镇：提案办理“答复”变“落实”\n\n本报讯（记者 李四）今年，我市把提案办理作为重要工作。",
+    ],
+)
+def test_news_about_proposals_is_not_a_letter(text):
+    with pytest.raises(NotALetter):
+        read_letter(text)
+
+
+def test_a_form_titled_like_an_attachment_line_is_still_the_form():
+    rows = ["提案者：李辉松", "提案编号：第010号", "办理态度：☑满意 □基本满意 □不满意"]
+    form_text = "\n\n".join(["附件 政协提案办理情况征询意见表", *rows])
+    letter = read_letter(make_letter(after=form_text))
+    assert (letter.form.proposer, letter.form.attitude_rating) == ("李辉松", Rating.SATISFIED)
+    assert (letter.contact_name, letter.unit) == ("洪迈", "国家试验区管委会办公室")
