@@ -1,6 +1,7 @@
 """The staff admin: supervisors manage everything, unit staff log their own unit's replies."""
 
 import re
+import secrets
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,10 +16,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from offices.admin_scoping import RoleAdmin, RoleInlineMixin, UnitScopedAdmin
-from offices.roles import is_supervisor, is_unit_staff
+from offices.roles import is_supervisor, is_unit_staff, unit_ids_of
 
-from . import services
-from .forms import AssignmentForm, PaperFormForm, ReplyLetterForm
+from . import selectors, services
+from .forms import AssignmentForm, LetterFileForm, PaperFormForm, ReplyLetterForm
 from .models import (
     Assignment,
     Category,
@@ -33,7 +34,6 @@ from .models import (
     SatisfactionForm,
     Session,
 )
-from .selectors import reply_draft_for
 
 # A proposer belongs to the units its proposals, first-named or co-signed, are assigned to.
 PROPOSER_UNIT_PATHS = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
@@ -359,6 +359,25 @@ def reason_view(model_admin, request, obj, *, title: str, apply, done: str):
     return TemplateResponse(request, "admin/proposals/reason_form.html", context)
 
 
+# Where from_file_view keeps what uploaded letters said until the add form shows it.
+DRAFTS_KEY = "reply_drafts_from_files"
+
+
+def _file_warnings(letter, assignment) -> list[str]:
+    """What staff should check before saving a reply read from a file."""
+    warnings = list(letter.warnings)
+    if letter.outcome_class and not OutcomeClass.objects.filter(code=letter.outcome_class).exists():
+        warnings.append(services.unknown_class_warning(letter.outcome_class))
+    if letter.unit and letter.unit not in (assignment.unit.name, assignment.unit.full_name):
+        warnings.append(
+            _("函的落款单位“%(printed)s”与承办单位“%(unit)s”名称不同。")
+            % {"printed": letter.unit, "unit": assignment.unit}
+        )
+    if letter.form:
+        warnings.append(_("函后附有填好的征询意见表：请在“征询意见表”中另行登记，并上传扫描件。"))
+    return warnings
+
+
 @admin.register(ReplyLetter)
 class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     unit_path = "unit"
@@ -418,7 +437,7 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         (_("正文"), {"fields": ["body"]}),
         (_("落款与抄送"), {"fields": ["signing_unit", "signed_on", "signer", "copied_to"]}),
         (_("联系人"), {"fields": ["contact_name", "contact_phone"]}),
-        (_("公开"), {"fields": ["is_published"]}),
+        (_("公开"), {"fields": ["disclosure", "is_published"]}),
     ]
 
     def get_queryset(self, request):
@@ -439,12 +458,64 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
-        withdraw = path(
-            "<int:pk>/withdraw/",
-            self.admin_site.admin_view(self.withdraw_view),
-            name="proposals_replyletter_withdraw",
-        )
-        return [withdraw, *super().get_urls()]
+        urls = [
+            path(
+                "<int:pk>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="proposals_replyletter_withdraw",
+            ),
+            path(
+                "from-file/",
+                self.admin_site.admin_view(self.from_file_view),
+                name="proposals_replyletter_from_file",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def from_file_view(self, request):
+        """Upload a letter (.txt, .md, .docx, .pdf): the reader fills in the reply form, which
+        staff check and save as usual. Nothing is written until they do."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = LetterFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                assignment = selectors.assignment_for_letter(form.letter, unit_ids_of(request.user))
+            except selectors.LetterNotMatched as why:
+                form.add_error("file", str(why))
+            else:
+                if logged := self._already_logged(form.letter, assignment):
+                    form.add_error("file", logged)
+                else:
+                    return self._draft_from_file(request, form.letter, assignment)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("从文件登记答复函"),
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/proposals/replyletter/from_file.html", context)
+
+    def _already_logged(self, letter, assignment) -> str | None:
+        if not letter.doc_number:
+            return None
+        reply = ReplyLetter.objects.filter(unit=assignment.unit, doc_number=letter.doc_number)
+        if reply := reply.first():
+            url = reverse("admin:proposals_replyletter_change", args=[reply.pk])
+            return format_html(_('这份答复函已经登记过：<a href="{}">{}</a>'), url, reply)
+        return None
+
+    def _draft_from_file(self, request, letter, assignment):
+        """Keep what the letter says in the session and open the add form filled with it."""
+        token = secrets.token_urlsafe(8)
+        drafts = dict(list(request.session.get(DRAFTS_KEY, {}).items())[-4:])
+        drafts[token] = selectors.reply_draft_from_letter(letter, assignment)
+        request.session[DRAFTS_KEY] = drafts
+        self.message_user(request, _("已从文件读出答复函，请逐项核对后保存。"), messages.INFO)
+        for warning in _file_warnings(letter, assignment):
+            self.message_user(request, warning, messages.WARNING)
+        add = reverse("admin:proposals_replyletter_add")
+        return redirect(f"{add}?assignment={assignment.pk}&draft={token}")
 
     def withdraw_view(self, request, pk):
         reply = self.get_object(request, str(pk))
@@ -478,7 +549,9 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
             assignment = Assignment.objects.select_related(
                 "proposal__session", "proposal__proposer", "unit"
             ).get(pk=initial["assignment"])
-            initial.update(reply_draft_for(assignment))
+            initial.update(selectors.reply_draft_for(assignment))
+        # What a letter uploaded by this user said (from_file_view), over the usual draft.
+        initial.update(request.session.get(DRAFTS_KEY, {}).get(request.GET.get("draft"), {}))
         return initial
 
     def get_readonly_fields(self, request, obj=None):

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .letters.doc_numbers import split_doc_number
+from .letters.reader import NotALetter, ParsedLetter, read_letter
+from .letters.sources import SUFFIXES, UnreadableFile, file_text
 from .models import Assignment, Rating, ReplyLetter, SatisfactionForm
 from .services import assignment_default_due_on
 
@@ -69,6 +71,7 @@ class ReplyLetterForm(forms.ModelForm):
             "copied_to",
             "contact_name",
             "contact_phone",
+            "disclosure",
             "is_published",
         ]
         widgets = {
@@ -168,3 +171,30 @@ class PaperFormForm(forms.ModelForm):
             raise forms.ValidationError(_("扫描件须是 PDF、PNG 或 JPEG 文件。"))
         scan.name = f"{uuid.uuid4().hex}.{kind}"  # never the uploaded name
         return scan
+
+
+class LetterFileForm(forms.Form):
+    """A reply letter as a file (.txt, .md, .docx or a PDF with text), read to pre-fill the
+    reply form. Nothing is saved: `letter` holds what the reader found."""
+
+    file = forms.FileField(
+        label=_("答复函文件"),
+        help_text=_("支持 .txt、.md、.docx 和带文字层的 .pdf（扫描图片需先做文字识别）。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
+    )
+
+    def clean_file(self) -> ParsedLetter:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.LETTER_FILE_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("文件不能超过 %(mb)s MB。") % {"mb": settings.LETTER_FILE_MAX_MB}
+            )
+        try:
+            self.letter = read_letter(file_text(upload.name, upload.read()))
+        except UnreadableFile as error:
+            raise forms.ValidationError(str(error)) from error
+        except NotALetter as why:
+            raise forms.ValidationError(
+                _("这份文件看起来不是答复函：%(why)s") % {"why": why}
+            ) from why
+        return upload

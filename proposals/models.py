@@ -1,5 +1,6 @@
 """Proposals (提案), their assignment to units, reply letters (答复函) and satisfaction forms."""
 
+import re
 from datetime import date
 
 import cn2an
@@ -13,8 +14,26 @@ from django.utils.translation import gettext_lazy as _
 from offices.models import HandlingUnit
 
 
-def choices_constraint(field: str, choices: type[models.TextChoices], name: str):
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+def choices_constraint(
+    field: str, choices: type[models.TextChoices], name: str, *, blank: bool = False
+):
+    condition = Q(**{f"{field}__in": choices.values})
+    if blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+# A printed proposal number: optional letters/year before the digits (D022, 2025D048).
+PRINTED_NUMBER = re.compile(r"^(?P<prefix>.*?[A-Za-z])?(?P<digits>\d+)$")
+
+
+def split_printed_number(text: str) -> tuple[str, int, int] | None:
+    """'010' → ('', 10, 3 digits printed); 'D022' → ('D', 22, 3); '2024159' → ('', 2024159, 7);
+    None when `text` is no proposal number."""
+    match = PRINTED_NUMBER.match(text)
+    if not match:
+        return None
+    return (match["prefix"] or "").upper(), int(match["digits"]), len(match["digits"])
 
 
 class ProposerKind(models.TextChoices):
@@ -43,6 +62,22 @@ class Rating(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
     DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Disclosure(models.TextChoices):
+    """The disclosure mark a letter carries (公开属性)."""
+
+    ACTIVE = "active", _("主动公开")
+    ON_REQUEST = "on_request", _("依申请公开")
+    WITHHELD = "withheld", _("不予公开")
+
+
+# The marks the letter reader finds, as printed, to the stored choice.
+DISCLOSURE_MARKS = {
+    "主动公开": Disclosure.ACTIVE,
+    "依申请公开": Disclosure.ON_REQUEST,
+    "不予公开": Disclosure.WITHHELD,
+}
 
 
 class FormChannel(models.TextChoices):
@@ -387,6 +422,13 @@ class ReplyLetter(models.Model):
     copied_to = models.JSONField(_("抄送"), default=list, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    disclosure = models.CharField(
+        _("公开属性"),
+        max_length=20,
+        choices=Disclosure,
+        blank=True,
+        help_text=_("照函上所印填写。"),
+    )
     is_published = models.BooleanField(_("已公开"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     # A reply sent by mistake is withdrawn, not deleted: its form links stop working.
@@ -413,6 +455,7 @@ class ReplyLetter(models.Model):
                     "这件交办已有这一轮次的答复函；重新办理后的答复请填下一轮次。"
                 ),
             ),
+            choices_constraint("disclosure", Disclosure, "reply_disclosure_valid", blank=True),
             models.CheckConstraint(
                 condition=Q(round__gte=1),
                 name="reply_round_positive",

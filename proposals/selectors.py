@@ -1,13 +1,18 @@
 """Reads shared by the admin, the commands, the pages, the exports and the API."""
 
-from django.db.models import Case, Count, Max, Prefetch, QuerySet, When
+from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
+from .letters.reader import ParsedLetter
 from .models import (
+    DISCLOSURE_MARKS,
     Assignment,
     AssignmentRole,
+    OutcomeClass,
     Proposal,
     ProposerKind,
     ReplyLetter,
+    split_printed_number,
 )
 
 # The lead unit (主办) before co-handling (会办) and separate (分办) units.
@@ -37,6 +42,77 @@ def reply_draft_for(assignment: Assignment) -> dict:
         "contact_name": previous.contact_name if previous else "",
         "contact_phone": previous.contact_phone if previous else "",
     }
+
+
+class LetterNotMatched(LookupError):
+    """No assignment of the user's units answers to the letter; str() says why."""
+
+
+def assignment_for_letter(letter: ParsedLetter, unit_ids: list[int]) -> Assignment:
+    """The assignment, among the units in `unit_ids`, that a letter read from a file replies
+    to: found by session (term and meeting), proposal number and the signing unit. Raises
+    LetterNotMatched."""
+    number = split_printed_number(letter.proposal_number or "")
+    if not (letter.term and letter.meeting and number):
+        raise LetterNotMatched(_("函中找不到会议届次和提案编号，无法确定答复的是哪件提案。"))
+    prefix, value, _digits = number
+    printed = _("%(term)s届%(meeting)s次会议第%(number)s号提案") % {
+        "term": letter.term,
+        "meeting": letter.meeting,
+        "number": letter.proposal_number,
+    }
+    assignments = Assignment.objects.select_related("unit", "proposal__session").filter(
+        proposal__session__term=letter.term,
+        proposal__session__meeting=letter.meeting,
+        proposal__number_prefix__iexact=prefix,
+        proposal__number=value,
+        unit_id__in=unit_ids,
+    )
+    if letter.committee:  # a deployment rarely holds several committees; prefer the letter's
+        assignments = assignments.order_by(
+            Case(When(proposal__session__committee=letter.committee, then=0), default=1)
+        )
+    by_name = assignments.filter(Q(unit__name=letter.unit) | Q(unit__full_name=letter.unit))
+    found = list(by_name[:1]) or list(assignments[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise LetterNotMatched(
+            _("没有找到交给您所在单位办理的%(proposal)s。") % {"proposal": printed}
+        )
+    raise LetterNotMatched(
+        _("%(proposal)s交给了您有权登记的多个单位，而落款单位“%(unit)s”与其中任何一个都不符。")
+        % {"proposal": printed, "unit": letter.unit or ""}
+    )
+
+
+def reply_draft_from_letter(letter: ParsedLetter, assignment: Assignment) -> dict:
+    """A reply form's initial values from a letter read from a file (JSON-serialisable, so
+    that it can wait in the session until the form is shown)."""
+    outcome_class = (
+        OutcomeClass.objects.filter(code=letter.outcome_class)
+        .order_by("-scheme__is_default")
+        .values_list("pk", flat=True)
+        .first()
+        if letter.outcome_class
+        else None
+    )
+    values = {
+        "doc_number": letter.doc_number,
+        "outcome_class": outcome_class,
+        "title": letter.title,
+        "addressee": letter.addressee,
+        "proposal_title": letter.proposal_title,
+        "body": letter.body,
+        "signing_unit": letter.unit,
+        "signed_on": letter.signed_on.isoformat() if letter.signed_on else None,
+        "signer": letter.signer,
+        "copied_to": letter.copied_to,
+        "contact_name": letter.contact_name,
+        "contact_phone": letter.contact_phone,
+        "disclosure": DISCLOSURE_MARKS.get(letter.disclosure or ""),
+    }
+    return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
 def visible_replies(*, published_only: bool) -> QuerySet[ReplyLetter]:

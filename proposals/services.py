@@ -1,6 +1,5 @@
 """Writes that do more than save one row."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +21,7 @@ from . import links
 from .letters.doc_numbers import split_doc_number
 from .letters.reader import ParsedLetter
 from .models import (
+    DISCLOSURE_MARKS,
     Assignment,
     AssignmentRole,
     FormChannel,
@@ -35,12 +35,10 @@ from .models import (
     ReplyLetter,
     SatisfactionForm,
     Session,
+    split_printed_number,
 )
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-
-# A printed proposal number: optional letters/year before the digits (D022, 2025D048).
-PRINTED_NUMBER = re.compile(r"^(?P<prefix>.*?[A-Za-z])?(?P<digits>\d+)$")
 
 
 def assignment_default_due_on(assigned_on: date) -> date:
@@ -82,22 +80,24 @@ def _upsert[M: models.Model](
     return instance, UPDATED if changed else UNCHANGED
 
 
+def unknown_class_warning(code: str) -> str:
+    return f"办理结果分类“{code}”不属于任何已设置的分类方案，未记录。"
+
+
 def _outcome_class(code: str | None, warnings: list[str]) -> OutcomeClass | None:
     if not code:
         return None
     # The default scheme first: a code such as "A" may exist in several schemes.
     found = OutcomeClass.objects.filter(code=code).order_by("-scheme__is_default").first()
     if found is None:
-        warnings.append(f"办理结果分类“{code}”不属于任何已设置的分类方案，未记录。")
+        warnings.append(unknown_class_warning(code))
     return found
 
 
 def _printed_number(text: str) -> tuple[str, int, int]:
-    """'010' → ('', 10, 3 digits printed); 'D022' → ('D', 22, 3); '2024159' → ('', 2024159, 7)."""
-    match = PRINTED_NUMBER.match(text)
-    if not match:
-        raise LetterNotImportable(f"提案编号“{text}”无法识别。")
-    return match["prefix"] or "", int(match["digits"]), len(match["digits"])
+    if parts := split_printed_number(text):
+        return parts
+    raise LetterNotImportable(f"提案编号“{text}”无法识别。")
 
 
 def _session(letter: ParsedLetter, digits: int) -> Session:
@@ -205,6 +205,7 @@ def _reply(letter, assignment, publish, overwrite, warnings) -> tuple[ReplyLette
         "copied_to": letter.copied_to,
         "contact_name": letter.contact_name or "",
         "contact_phone": letter.contact_phone or "",
+        "disclosure": DISCLOSURE_MARKS.get(letter.disclosure or "", ""),
     }
     if letter.doc_number:
         lookup = {"unit": assignment.unit, "doc_number": letter.doc_number}

@@ -171,6 +171,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PROPOSALS_OFFICE_CONTACT = os.environ.get("PROPOSALS_OFFICE_CONTACT", "市政协提案委员会办公室")
 # Scans of paper forms: at most this many megabytes.
 SCAN_MAX_MB = int(os.environ.get("SCAN_MAX_MB") or 10)
+# Letters uploaded in the admin to pre-fill a reply: at most this many megabytes.
+LETTER_FILE_MAX_MB = int(os.environ.get("LETTER_FILE_MAX_MB") or 20)
 # The seed letters the product loads (`manage.py load_seeds`).
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR") or BASE_DIR / "seeds")
 

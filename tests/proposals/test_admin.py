@@ -1,12 +1,13 @@
 """The admin as each role sees it: unit staff are held to their own unit, by list, URL and form."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from proposals.models import FormChannel, Rating, ReplyLetter, SatisfactionForm
+from proposals.models import FormChannel, OutcomeClass, Rating, ReplyLetter, SatisfactionForm
 from tests.factories import (
     AssignmentFactory,
     HandlingUnitFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
     ReplyLetterFactory,
     SatisfactionFormFactory,
     SupervisorFactory,
+    UserFactory,
     unit_staff,
 )
 
@@ -227,6 +229,103 @@ class TestLoggingAReply:
         response = client.post(admin_url("satisfactionform", "add"), data)
         assert response.status_code == 200
         assert "填表人须是该提案的提案者或联名提案者" in response.content.decode()
+
+
+SEED_001 = next((Path(__file__).resolve().parents[2] / "seeds").glob("001_*.txt"))
+
+
+class TestReplyFromFile:
+    """Staff upload a letter; the reader fills in the reply form, which they check and save."""
+
+    @pytest.fixture
+    def assignment(self):
+        unit = HandlingUnitFactory(name="国家试验区管委会办公室")
+        return AssignmentFactory(unit=unit, proposal=ProposalFactory(number=10))
+
+    def upload(self, client, name: str, data: bytes):
+        file = SimpleUploadedFile(name, data)
+        return client.post(admin_url("replyletter", "from_file"), {"file": file}, follow=True)
+
+    def test_the_seed_letter_fills_in_the_form_and_nothing_is_saved(self, client, assignment):
+        client.force_login(unit_staff(assignment.unit))
+        response = self.upload(client, "001.txt", SEED_001.read_bytes())
+        (url, _status) = response.redirect_chain[-1]
+        assert url.startswith(admin_url("replyletter", "add") + f"?assignment={assignment.pk}")
+        form = response.context["adminform"].form
+        assert form.initial["doc_number"] == "景国试管办案字〔2025〕1号"
+        assert form.initial["outcome_class"] == OutcomeClass.objects.get(code="A3").pk
+        assert form.initial["signed_on"] == "2025-04-29"
+        assert form.initial["contact_phone"] == "15107989915"
+        assert form.initial["body"].startswith("您提出的《关于统筹发展景德镇日用陶瓷产业的建议》")
+        html = response.content.decode()
+        assert "请逐项核对后保存" in html
+        assert "景国试管办案字〔2025〕1号" in html and "洪迈" in html
+        assert not ReplyLetter.objects.exists()
+
+    def test_the_filled_in_form_saves_as_a_reply(self, client, assignment):
+        client.force_login(unit_staff(assignment.unit))
+        form = self.upload(client, "001.txt", SEED_001.read_bytes()).context["adminform"].form
+        data = {**form.initial, "copied_to": "，".join(form.initial["copied_to"]), "round": 1}
+        response = client.post(admin_url("replyletter", "add"), data)
+        assert response.status_code == 302
+        reply = ReplyLetter.objects.get()
+        assert (reply.assignment, reply.doc_number) == (assignment, "景国试管办案字〔2025〕1号")
+        assert reply.copied_to == ["市政协提案委员会", "市政府督查室"]
+
+    def test_another_units_proposal_is_refused(self, client, assignment):
+        client.force_login(unit_staff(HandlingUnitFactory()))
+        response = self.upload(client, "001.txt", SEED_001.read_bytes())
+        assert response.status_code == 200
+        assert "没有找到交给您所在单位办理的14届5次会议第010号提案" in response.content.decode()
+        assert not ReplyLetter.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("name", "data", "message"),
+        [
+            ("news.txt", "景德镇陶瓷产业发展迅速。".encode(), "看起来不是答复函"),
+            ("letter.docx", b"PK\x03\x04broken", "Word"),
+            ("letter.pdf", b"%PDF-1.4 truncated", "PDF"),
+            ("letter.doc", b"\xd0\xcf\x11\xe0", ".docx"),
+            ("empty.txt", b"", "文件"),
+        ],
+    )
+    def test_a_bad_file_gets_a_message_not_a_500(self, client, assignment, name, data, message):
+        client.force_login(unit_staff(assignment.unit))
+        response = self.upload(client, name, data)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not ReplyLetter.objects.exists()
+
+    def test_a_file_too_large_is_refused(self, client, assignment, settings):
+        settings.LETTER_FILE_MAX_MB = 0
+        client.force_login(unit_staff(assignment.unit))
+        response = self.upload(client, "001.txt", SEED_001.read_bytes())
+        assert "文件不能超过 0 MB" in response.content.decode()
+
+    def test_a_letter_already_logged_links_to_it(self, client, assignment):
+        reply = ReplyLetterFactory(assignment=assignment, doc_number="景国试管办案字〔2025〕1号")
+        client.force_login(unit_staff(assignment.unit))
+        html = self.upload(client, "001.txt", SEED_001.read_bytes()).content.decode()
+        assert "这份答复函已经登记过" in html
+        assert admin_url("replyletter", "change", reply.pk) in html
+        assert ReplyLetter.objects.count() == 1
+
+    def test_warnings_name_what_to_check(self, client, assignment):
+        assignment.unit.name = "试验区办"
+        assignment.unit.save()
+        client.force_login(unit_staff(assignment.unit))
+        html = self.upload(client, "001.txt", SEED_001.read_bytes()).content.decode()
+        assert "函的落款单位“国家试验区管委会办公室”与承办单位“试验区办”名称不同" in html
+
+    def test_only_staff_who_may_add_replies_reach_the_page(self, client, assignment):
+        url = admin_url("replyletter", "from_file")
+        assert client.get(url).status_code == 302  # to the login
+        client.force_login(UserFactory(is_staff=True))  # staff of no unit
+        assert client.get(url).status_code == 403
+        client.force_login(unit_staff(assignment.unit))
+        page = client.get(admin_url("replyletter", "changelist")).content.decode()
+        assert url in page
+        assert client.get(url).status_code == 200
 
 
 class TestSupervisor:

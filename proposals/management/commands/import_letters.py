@@ -1,0 +1,195 @@
+"""Import reply letters (答复函) from .txt, .md, .docx and text-based .pdf files.
+
+    manage.py import_letters PATH…                         create or update the records
+    manage.py import_letters --dry-run --format json PATH…  what each file says, one JSON
+                                                           object per line, nothing written
+
+Folders are searched recursively. Each file is imported in its own transaction: a file that
+cannot be read, or lacks what a record needs, changes nothing and is reported with the
+reason; a letter already imported is recognised (by its unit and document number) and not
+duplicated. The summary counts imported, updated, skipped and failed files.
+"""
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from proposals.letters.reader import NotALetter, ParsedLetter, read_letter
+from proposals.letters.sources import UnreadableFile, letter_files, path_text
+from proposals.models import OutcomeClass
+from proposals.services import (
+    CREATED,
+    UPDATED,
+    LetterNotImportable,
+    letter_import,
+    unknown_class_warning,
+)
+
+IMPORTED, SKIPPED, FAILED = "imported", "skipped", "failed"
+OUTCOMES = [IMPORTED, UPDATED, SKIPPED, FAILED]
+# The keys of --format json, in order (null where the letter does not say).
+JSON_FIELDS = [
+    "file",
+    "doc_number",
+    "outcome_class",
+    "committee_level",
+    "term",
+    "meeting",
+    "proposal_number",
+    "addressee",
+    "proposal_title",
+    "unit",
+    "signed_on",
+    "copied_to",
+    "signer",
+    "contact_name",
+    "contact_phone",
+    "is_co_handling",
+    "warnings",
+]
+
+
+@dataclass
+class FileReport:
+    """What became of one file."""
+
+    path: Path
+    outcome: str  # one of OUTCOMES, or "read" in a dry run
+    letter: ParsedLetter | None = None
+    reason: str = ""  # why it was skipped or failed
+    doc_number: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self, *, with_status: bool) -> dict:
+        letter = self.letter
+        values = {name: getattr(letter, name, None) for name in JSON_FIELDS[1:-1]}
+        if letter and letter.signed_on:
+            values["signed_on"] = letter.signed_on.isoformat()
+        warnings = [self.reason, *self.warnings] if self.reason else self.warnings
+        result = {"file": str(self.path), **values, "warnings": warnings}
+        if with_status:
+            result["status"] = self.outcome
+        return result
+
+
+def read_file(path: Path, known_codes: set[str]) -> FileReport:
+    """Read one file without writing anything."""
+    if not path.is_file():
+        return FileReport(path, FAILED, reason="文件不存在或不是普通文件。")
+    try:
+        letter = read_letter(path_text(path))
+    except (UnreadableFile, OSError) as error:
+        return FileReport(path, FAILED, reason=str(error))
+    except NotALetter as why:
+        return FileReport(path, SKIPPED, reason=f"不是答复函：{why}")
+    warnings = list(letter.warnings)
+    if letter.outcome_class and letter.outcome_class not in known_codes:
+        warnings.append(unknown_class_warning(letter.outcome_class))
+    return FileReport(path, "read", letter=letter, warnings=warnings)
+
+
+def import_file(path: Path, known_codes: set[str], *, publish: bool) -> FileReport:
+    """Read one file and create or update its records, in a transaction of its own."""
+    report = read_file(path, known_codes)
+    if report.letter is None:
+        return report
+    try:
+        result = letter_import(letter=report.letter, publish=publish)
+    except (LetterNotImportable, ValidationError, DatabaseError) as error:
+        report.outcome, report.reason = FAILED, _reason(error)
+        return report
+    report.outcome = {CREATED: IMPORTED, UPDATED: UPDATED}.get(result.state, SKIPPED)
+    if report.outcome == SKIPPED:
+        report.reason = "已导入过，内容无变化。"
+    report.doc_number = result.reply.doc_number
+    report.warnings = result.warnings
+    return report
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    if isinstance(error, DatabaseError):
+        return f"数据库拒绝写入：{error}"
+    return str(error)
+
+
+class Command(BaseCommand):
+    help = "Import reply letters from .txt, .md, .docx and .pdf files and folders."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path, help="Files or folders.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read and report each file; write nothing."
+        )
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="json: one JSON object per file and line on stdout.",
+        )
+        parser.add_argument(
+            "--publish", action="store_true", help="Mark the imported replies as published."
+        )
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Show a progress bar on stderr (default: when stderr is a terminal).",
+        )
+
+    def handle(self, *args, paths, dry_run, format, publish, progress, verbosity, **options):
+        self.json = format == "json"
+        self.verbosity = verbosity
+        files = letter_files(paths)
+        known_codes = set(OutcomeClass.objects.values_list("code", flat=True))
+        counts = Counter()
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        show_bar = progress if progress is not None else stream.isatty()
+        self.bar = tqdm(files, unit="file", file=stream, disable=not show_bar or len(files) < 2)
+        for path in self.bar:
+            if dry_run:
+                report = read_file(path, known_codes)
+            else:
+                report = import_file(path, known_codes, publish=publish)
+            counts[report.outcome] += 1
+            self.show(report, dry_run=dry_run)
+        self.bar.close()
+        self.summary(counts, dry_run=dry_run, total=len(files))
+
+    def show(self, report: FileReport, *, dry_run: bool) -> None:
+        if self.json:
+            line = json.dumps(report.as_json(with_status=not dry_run), ensure_ascii=False)
+            self.bar.write(line, file=self.stdout._out)
+            return
+        if self.verbosity < 1:
+            return
+        name = report.path.name
+        label = report.doc_number or (report.letter and report.letter.doc_number) or ""
+        head = f"{name}: {report.outcome}" + (f" {label}" if label else "")
+        if report.reason:
+            head += f" ({report.reason})"
+        style = self.style.ERROR if report.outcome == FAILED else None
+        self.bar.write(style(head) if style else head, file=self.stdout._out)
+        for warning in report.warnings:
+            self.bar.write(self.style.WARNING(f"  {warning}"), file=self.stdout._out)
+
+    def summary(self, counts: Counter, *, dry_run: bool, total: int) -> None:
+        if dry_run:
+            text = (
+                f"Dry run: {total} files read, {counts['read']} letters, "
+                f"{counts[SKIPPED]} skipped, {counts[FAILED]} failed; nothing was written."
+            )
+        else:
+            text = "Summary: " + ", ".join(f"{counts[name]} {name}" for name in OUTCOMES)
+            text += f" ({total} files)."
+        out = self.stderr if self.json else self.stdout
+        out.write(self.style.SUCCESS(text) if not counts[FAILED] else text)

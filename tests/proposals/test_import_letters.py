@@ -1,0 +1,179 @@
+"""`manage.py import_letters`: the JSON of a dry run, one transaction per file, no duplicates,
+the progress bar and the summary."""
+
+import json
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError
+
+from proposals import services
+from proposals.management.commands.import_letters import JSON_FIELDS
+from proposals.models import Disclosure, Proposal, ReplyLetter, SatisfactionForm
+from tests.proposals.test_letter_reader import make_letter
+
+pytestmark = pytest.mark.django_db
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def run(*args, stderr: StringIO | None = None) -> str:
+    out = StringIO()
+    call_command("import_letters", *map(str, args), stdout=out, stderr=stderr or StringIO())
+    return out.getvalue()
+
+
+def dry_run_json(*paths) -> list[dict]:
+    output = run("--dry-run", "--format", "json", *paths)
+    return [json.loads(line) for line in output.splitlines()]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------ dry run
+
+
+def test_dry_run_prints_one_json_object_per_file_and_writes_nothing():
+    objects = {Path(o["file"]).name[:3]: o for o in dry_run_json(SEEDS)}
+    assert sorted(objects) == ["000", "001", "002", "003", "004"]
+    assert all(list(o) == JSON_FIELDS for o in objects.values())
+    assert objects["001"] | {"file": None} == {
+        "file": None,
+        "doc_number": "景国试管办案字〔2025〕1号",
+        "outcome_class": "A3",
+        "committee_level": "市",
+        "term": 14,
+        "meeting": 5,
+        "proposal_number": "010",
+        "addressee": "尊敬的李辉松委员",
+        "proposal_title": "关于统筹发展景德镇日用陶瓷产业的建议",
+        "unit": "国家试验区管委会办公室",
+        "signed_on": "2025-04-29",
+        "copied_to": ["市政协提案委员会", "市政府督查室"],
+        "signer": None,
+        "contact_name": "洪迈",
+        "contact_phone": "15107989915",
+        "is_co_handling": False,
+        "warnings": [],
+    }
+    assert objects["003"]["proposal_number"] == "165"
+    assert any("提案标题" in warning for warning in objects["003"]["warnings"])
+    news = objects["000"]
+    assert news["doc_number"] is None and news["warnings"][0].startswith("不是答复函")
+    assert not ReplyLetter.objects.exists() and not Proposal.objects.exists()
+
+
+def test_dry_run_warns_about_a_class_no_scheme_knows(tmp_path):
+    path = write(tmp_path, "z.txt", make_letter(**{"class": "分类：Z9"}))
+    (letter,) = dry_run_json(path)
+    assert letter["outcome_class"] == "Z9"
+    assert any("Z9" in warning and "分类方案" in warning for warning in letter["warnings"])
+
+
+def test_dry_run_reads_variants_as_printed(tmp_path):
+    text = make_letter(
+        doc="景文广旅字〔2024〕27号C类",
+        **{"class": "签发人：王五"},
+        title="## 关于市政协十四届四次会议第2024D048号提案会办意见的函",
+        copies="抄报：市政协提案委员会。",
+    )
+    (letter,) = dry_run_json(write(tmp_path, "v.md", text))
+    assert letter["outcome_class"] == "C"
+    assert (letter["term"], letter["meeting"]) == (14, 4)
+    assert letter["proposal_number"] == "2024D048"
+    assert letter["is_co_handling"] is True
+    assert letter["copied_to"] == ["市政协提案委员会"]
+    assert letter["signer"] == "王五"
+
+
+# ------------------------------------------------------------------------------- import
+
+
+def test_imports_the_seeds_once_and_recognises_them_again(tmp_path):
+    output = run(SEEDS)
+    assert "Summary: 3 imported, 0 updated, 2 skipped, 0 failed (5 files)." in output
+    assert ReplyLetter.objects.count() == 3
+    assert SatisfactionForm.objects.count() == 1
+    again = run(SEEDS)
+    assert "Summary: 0 imported, 0 updated, 5 skipped, 0 failed (5 files)." in again
+    assert "已导入过" in again
+    assert ReplyLetter.objects.count() == 3 and SatisfactionForm.objects.count() == 1
+
+
+def test_a_changed_file_updates_its_letter(tmp_path):
+    path = write(tmp_path, "a.txt", make_letter())
+    run(path)
+    write(tmp_path, "a.txt", make_letter(body="一是加强统筹。\n\n二是完善政策。\n\n三是强化保障。"))
+    assert "1 updated" in run(path)
+    reply = ReplyLetter.objects.get()
+    assert reply.body.endswith("三是强化保障。")
+
+
+def test_the_disclosure_mark_is_kept(tmp_path):
+    run(write(tmp_path, "a.txt", make_letter(after="主动公开")))
+    assert ReplyLetter.objects.get().disclosure == Disclosure.ACTIVE
+
+
+def test_a_bad_file_changes_nothing_and_the_others_go_in(tmp_path):
+    write(tmp_path, "1-good.txt", make_letter())
+    write(tmp_path, "2-no-number.txt", make_letter(title="关于市政协十四届五次会议提案答复的函"))
+    (tmp_path / "3-broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    write(tmp_path, "4-good.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
+    output = run(tmp_path)
+    assert "Summary: 2 imported, 0 updated, 0 skipped, 2 failed (4 files)." in output
+    assert "2-no-number.txt: failed" in output and "提案编号" in output
+    assert "3-broken.docx: failed" in output
+    assert sorted(Proposal.objects.values_list("number", flat=True)) == [10, 11]
+
+
+TITLE_11 = "关于市政协十四届五次会议第011号提案答复的函"
+
+
+def test_a_database_error_rolls_back_that_file_only(tmp_path, monkeypatch):
+    write(tmp_path, "1.txt", make_letter())
+    write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
+    real_reply = services._reply
+
+    def fail_on_the_second(letter, *args):
+        if letter.proposal_number == "011":
+            real_reply(letter, *args)  # the row is written, then the file fails
+            raise IntegrityError("simulated")
+        return real_reply(letter, *args)
+
+    monkeypatch.setattr(services, "_reply", fail_on_the_second)
+    output = run(tmp_path)
+    assert "2.txt: failed" in output and "simulated" in output
+    assert list(Proposal.objects.values_list("number", flat=True)) == [10]
+    assert ReplyLetter.objects.count() == 1
+
+
+def test_missing_and_unsupported_paths_are_reported(tmp_path):
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    output = run(tmp_path / "nowhere.txt", tmp_path / "old.doc")
+    assert "nowhere.txt: failed" in output
+    assert "old.doc: failed" in output and ".docx" in output
+    assert "0 imported, 0 updated, 0 skipped, 2 failed" in output
+
+
+def test_json_output_of_a_real_import_carries_the_status(tmp_path):
+    path = write(tmp_path, "a.txt", make_letter())
+    errors = StringIO()
+    output = run("--format", "json", path, stderr=errors)
+    (line,) = [json.loads(line) for line in output.splitlines()]
+    assert line["status"] == "imported" and line["doc_number"] == "景国试管办案字〔2025〕1号"
+    assert "1 imported" in errors.getvalue()  # the summary keeps stdout pure JSON
+
+
+def test_progress_bar_on_stderr(tmp_path):
+    for name in "abc":
+        shutil.copy(next(SEEDS.glob("001_*")), tmp_path / f"{name}.txt")
+    errors = StringIO()
+    run("--progress", "--verbosity", "0", tmp_path, stderr=errors)
+    assert "3/3" in errors.getvalue()
