@@ -1,6 +1,7 @@
 """The admin in a real browser: a unit's staff log a reply from the assignment."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -9,11 +10,14 @@ from proposals.models import ReplyLetter
 from tests.browser.conftest import log_in
 from tests.factories import (
     AssignmentFactory,
+    HandlingUnitFactory,
     ProposalFactory,
     ReplyLetterFactory,
     SupervisorFactory,
     unit_staff,
 )
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "letters"
 
 # Transactional: the live server reads from another thread.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,3 +65,39 @@ def test_supervisor_filters_replies_by_class_group(page, live_server, screenshot
     page.click("#changelist-filter a[href*='group=A']")
     expect(page.locator("#result_list")).to_contain_text("甲字〔2025〕1号")
     screenshot("supervisor-replies")
+
+
+def test_unit_staff_log_a_reply_from_a_pdf_letter(page, live_server, screenshot):
+    unit = HandlingUnitFactory(name="国家试验区管委会办公室")
+    assignment = AssignmentFactory(unit=unit, proposal=ProposalFactory(number=10))
+    log_in(page, live_server, unit_staff(unit).username)
+    page.goto(f"{live_server.url}/admin/proposals/replyletter/")
+    page.click("text=从文件登记答复函")
+
+    page.set_input_files("#id_file", FIXTURES / "letter.pdf")  # seed 001 as a PDF
+    page.click("input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text("请逐项核对后保存")
+    assert page.input_value("#id_doc_number") == "景国试管办案字〔2025〕1号"
+    assert page.input_value("#id_title") == "关于市政协十四届五次会议第010号提案答复的函"
+    assert page.input_value("#id_signed_on") == "2025-04-29"
+    assert "日用陶瓷" in page.input_value("#id_body")
+    expect(page.locator("#id_outcome_class option:checked")).to_contain_text("A3")
+    screenshot("staff-reply-from-file")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist .success")).to_have_count(1)
+    reply = ReplyLetter.objects.get()
+    assert (reply.assignment, reply.contact_phone) == (assignment, "15107989915")
+
+
+def test_a_file_that_is_no_letter_gets_a_message(page, live_server, screenshot, tmp_path):
+    unit = HandlingUnitFactory()
+    log_in(page, live_server, unit_staff(unit).username)
+    page.goto(f"{live_server.url}/admin/proposals/replyletter/from-file/")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    page.set_input_files("#id_file", scan)
+    page.click("input[type=submit]")
+    expect(page.locator(".errorlist")).to_be_visible()
+    screenshot("staff-reply-from-file-error")
+    assert not ReplyLetter.objects.exists()
