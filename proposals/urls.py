@@ -11,6 +11,22 @@ urlpatterns = [
     path("print/replies/<int:pk>/letter/", views.PrintLetterView.as_view(), name="print-letter"),
     path("print/replies/<int:pk>/form/", views.PrintFormView.as_view(), name="print-form"),
     path("print/form/", views.PrintFormView.as_view(), name="print-blank-form"),
+    path(
+        "print/replies/<int:pk>/letter.docx",
+        views.PrintLetterDocxView.as_view(),
+        name="print-letter-docx",
+    ),
+    path(
+        "print/replies/<int:pk>/form.docx",
+        views.PrintFormDocxView.as_view(),
+        name="print-form-docx",
+    ),
+    path("print/form.docx", views.PrintFormDocxView.as_view(), name="print-blank-form-docx"),
+    path(
+        "proposals/replies/<int:pk>/letter.docx",
+        views.LetterDocxView.as_view(),
+        name="public-letter-docx",
+    ),
     path("supervision/", views.StatisticsView.as_view(), name="statistics"),
     path(
         "supervision/proposals/",

@@ -1,13 +1,17 @@
 """The pages outside the admin: public listings and proposal pages, exports, the supervisors'
 pages, the members' form by personal link, printable letters and forms."""
 
+import re
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib.auth.mixins import UserPassesTestMixin
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from offices.roles import is_supervisor, unit_ids_of
@@ -15,6 +19,7 @@ from offices.roles import is_supervisor, unit_ids_of
 from . import exports, links, services, statistics
 from .filters import ListingFilter, SupervisorListingFilter
 from .forms import MemberRatingForm
+from .letters import writer
 from .models import OutcomeClass, Proposal, ReplyLetter, SatisfactionForm
 from .selectors import listing_rows, proposal_page, visible_replies
 
@@ -241,3 +246,71 @@ class PrintFormView(PrintReplyMixin, DetailView):
             # The header of the class cell and the notes list the scheme the reply uses.
             "outcome_classes": list(classes),
         }
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Characters Windows does not allow in a file name.
+UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def docx_response(data: bytes, filename: str, ascii_filename: str) -> HttpResponse:
+    """A Word document to download, named in UTF-8 (RFC 5987) with an ASCII name for old
+    clients."""
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    utf8_name = quote(UNSAFE_IN_FILENAME.sub("_", filename))
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{utf8_name}"
+    )
+    return response
+
+
+def reply_filename(reply: ReplyLetter, suffix: str = "") -> str:
+    """景国试管办案字〔2025〕1号.docx, or the title where the letter has no number."""
+    return f"{reply.doc_number or reply.title}{suffix}.docx"
+
+
+class LetterDocxView(SingleObjectMixin, View):
+    """A published reply letter as a Word document, for anyone: without the unit's contact or
+    the proposer's address and phone. A withdrawn reply is not found."""
+
+    public = True
+
+    def get_queryset(self):
+        return (
+            ReplyLetter.objects.published()
+            .filter(withdrawn_at__isnull=True)
+            .select_related(
+                "unit",
+                "outcome_class",
+                "assignment__proposal__session",
+                "assignment__proposal__proposer",
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        reply = self.get_object()
+        data = writer.letter_docx(reply, public=self.public)
+        return docx_response(data, reply_filename(reply), f"reply-{reply.pk}.docx")
+
+
+@method_decorator(never_cache, name="dispatch")
+class PrintLetterDocxView(PrintReplyMixin, LetterDocxView):
+    """The reply letter as a Word document, for the unit's staff: in full, and marked when it
+    was withdrawn."""
+
+    public = False
+
+
+@method_decorator(never_cache, name="dispatch")
+class PrintFormDocxView(PrintReplyMixin, SingleObjectMixin, View):
+    """The satisfaction form as a Word document: filled from a reply, or, without `pk`, blank."""
+
+    def get(self, request, *args, **kwargs):
+        if "pk" not in self.kwargs:
+            return docx_response(writer.form_docx(), f"{writer.FORM_TITLE}.docx", "form.docx")
+        reply = self.get_object()
+        return docx_response(
+            writer.form_docx(reply),
+            reply_filename(reply, suffix=f" {writer.FORM_TITLE}"),
+            f"reply-{reply.pk}-form.docx",
+        )
