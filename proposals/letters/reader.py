@@ -741,6 +741,9 @@ def _form_comments(text: str) -> tuple[str, str, date | None]:
     return "\n".join(comments), signature, signed_on
 
 
+FORM_CONTACT = re.compile(r"联系人[:：]")
+
+
 def _form_value(fields: dict[str, str], key: str) -> str | None:
     return squeeze(HTML_TAG.sub("", fields.get(key, ""))) or None
 
@@ -760,9 +763,12 @@ def _read_form(lines: list[Line]) -> ParsedForm | None:
     address, phone = _address_and_phone(fields)
     number = fields.get("number", "")
     title = re.sub(r"\s+", " ", HTML_TAG.sub("", fields.get("title", ""))).strip("《》 ")
-    code = re.fullmatch(CLASS_CODE, _form_value(fields, "class") or "")
+    # The class cell may also print the definition: “A3<br>已有规定”.
+    code = re.match(rf"{CLASS_CODE}(?![A-Za-z0-9])", _form_value(fields, "class") or "")
+    # A collective proposer's cell may name its contact: “民革市委会<br>联系人：张文”.
+    proposer = FORM_CONTACT.split(_form_value(fields, "proposer") or "")[0] or None
     return ParsedForm(
-        proposer=_form_value(fields, "proposer"),
+        proposer=proposer,
         proposer_address=address,
         proposer_phone=phone,
         proposal_title=title or None,

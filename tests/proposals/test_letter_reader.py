@@ -1149,6 +1149,16 @@ def test_form_cells_with_several_lines_joined_by_br():
     assert letter.warnings == []
 
 
+def test_form_class_cell_with_its_definition_and_proposer_cell_with_a_contact():
+    form_text = tab_form(
+        ["承办单位填写", "提案者", "民革市委会<br>联系人：张文", "通讯地址及联系电话", "13900000000"],
+        ["", "提案编号", "第010号", "办理结果分类", "A3<br>已有规定"],
+    )
+    letter = read_letter(make_letter(addressee="民革市委会：", after=form_text))
+    assert (letter.form.proposer, letter.form.outcome_class) == ("民革市委会", "A3")
+    assert letter.warnings == []
+
+
 def test_seed_003_with_windows_line_endings_reads_the_same():
     text = seed("003")
     assert read_letter(text.replace("\n", "\r\n")) == read_letter(text)
