@@ -1151,7 +1151,7 @@ def test_form_cells_with_several_lines_joined_by_br():
 
 def test_form_class_cell_with_its_definition_and_proposer_cell_with_a_contact():
     form_text = tab_form(
-        ["承办单位填写", "提案者", "民革市委会<br>联系人：张文", "通讯地址及联系电话", "13900000000"],
+        ["承办单位填写", "提案者", "民革市委会<br>联系人：张文", "通讯地址及联系电话", "139000"],
         ["", "提案编号", "第010号", "办理结果分类", "A3<br>已有规定"],
     )
     letter = read_letter(make_letter(addressee="民革市委会：", after=form_text))
