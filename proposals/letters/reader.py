@@ -858,14 +858,12 @@ def _is_letter(layout: _Layout) -> bool:
 
 
 def _why_not_a_letter(text: str) -> str:
+    """Why, in words for staff (the admin shows it)."""
     if not text.strip():
-        return "the text is empty"
-    reason = (
-        "no reply-letter title (关于…提案…答复/复函/回复/会办意见) "
-        "and no document number followed by an addressee"
-    )
+        return "文本为空"
+    reason = "没有答复函标题（关于…提案…答复/复函/回复/会办意见），也没有“文号 + 称谓”的函头"
     if FRONT_MATTER.match(text) or re.search(r"<p[\s>]", text):
-        reason += "; it looks like a web article (YAML front matter, HTML paragraphs)"
+        reason += "；看起来是网页文章（含 YAML 头或 HTML 段落）"
     return reason
 
 

@@ -168,11 +168,11 @@ def test_seed_004_body():
 def test_news_articles_are_not_letters(prefix):
     with pytest.raises(NotALetter) as raised:
         read_letter(seed(prefix))
-    assert "title" in str(raised.value)
+    assert "答复函标题" in str(raised.value)
 
 
 def test_the_web_article_is_named_as_such():
-    with pytest.raises(NotALetter, match="web article"):
+    with pytest.raises(NotALetter, match="网页文章"):
         read_letter(seed("000"))
 
 
