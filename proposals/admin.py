@@ -366,7 +366,7 @@ DRAFTS_KEY = "reply_drafts_from_files"
 def _file_warnings(letter, assignment) -> list[str]:
     """What staff should check before saving a reply read from a file."""
     warnings = list(letter.warnings)
-    if letter.outcome_class and not OutcomeClass.objects.filter(code=letter.outcome_class).exists():
+    if letter.outcome_class and not selectors.outcome_class_for(letter.outcome_class):
         warnings.append(services.unknown_class_warning(letter.outcome_class))
     if letter.unit and letter.unit not in (assignment.unit.name, assignment.unit.full_name):
         warnings.append(
@@ -509,7 +509,7 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         """Keep what the letter says in the session and open the add form filled with it."""
         token = secrets.token_urlsafe(8)
         drafts = dict(list(request.session.get(DRAFTS_KEY, {}).items())[-4:])
-        drafts[token] = selectors.reply_draft_from_letter(letter, assignment)
+        drafts[token] = selectors.reply_draft_from_letter(letter)
         request.session[DRAFTS_KEY] = drafts
         self.message_user(request, _("已从文件读出答复函，请逐项核对后保存。"), messages.INFO)
         for warning in _file_warnings(letter, assignment):

@@ -1,5 +1,6 @@
 """Admin forms: validation and the small conversions a person should not have to think about."""
 
+import logging
 import re
 import uuid
 
@@ -8,10 +9,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .letters.doc_numbers import split_doc_number
-from .letters.reader import NotALetter, ParsedLetter, read_letter
+from .letters.reader import NotALetter, read_letter
 from .letters.sources import SUFFIXES, UnreadableFile, file_text
 from .models import Assignment, Rating, ReplyLetter, SatisfactionForm
 from .services import assignment_default_due_on
+
+logger = logging.getLogger(__name__)
 
 
 class ListTextField(forms.CharField):
@@ -183,7 +186,7 @@ class LetterFileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
 
-    def clean_file(self) -> ParsedLetter:
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.LETTER_FILE_MAX_MB * 1024 * 1024:
             raise forms.ValidationError(
@@ -197,4 +200,9 @@ class LetterFileForm(forms.Form):
             raise forms.ValidationError(
                 _("这份文件看起来不是答复函：%(why)s") % {"why": why}
             ) from why
+        except Exception as error:  # a reader bug: the page says so instead of a 500
+            logger.exception("Reading the uploaded letter %r failed", upload.name)
+            raise forms.ValidationError(
+                _("读取这份文件时出错，请把文件交给系统管理员。")
+            ) from error
         return upload

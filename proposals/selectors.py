@@ -86,20 +86,19 @@ def assignment_for_letter(letter: ParsedLetter, unit_ids: list[int]) -> Assignme
     )
 
 
-def reply_draft_from_letter(letter: ParsedLetter, assignment: Assignment) -> dict:
+def outcome_class_for(code: str) -> OutcomeClass | None:
+    """The class a letter's printed code names; the default scheme's first, as a code such
+    as “A” may exist in several schemes."""
+    return OutcomeClass.objects.filter(code=code).order_by("-scheme__is_default").first()
+
+
+def reply_draft_from_letter(letter: ParsedLetter) -> dict:
     """A reply form's initial values from a letter read from a file (JSON-serialisable, so
     that it can wait in the session until the form is shown)."""
-    outcome_class = (
-        OutcomeClass.objects.filter(code=letter.outcome_class)
-        .order_by("-scheme__is_default")
-        .values_list("pk", flat=True)
-        .first()
-        if letter.outcome_class
-        else None
-    )
+    outcome_class = outcome_class_for(letter.outcome_class) if letter.outcome_class else None
     values = {
         "doc_number": letter.doc_number,
-        "outcome_class": outcome_class,
+        "outcome_class": outcome_class.pk if outcome_class else None,
         "title": letter.title,
         "addressee": letter.addressee,
         "proposal_title": letter.proposal_title,

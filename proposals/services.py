@@ -24,6 +24,7 @@ from .models import (
     DISCLOSURE_MARKS,
     Assignment,
     AssignmentRole,
+    Disclosure,
     FormChannel,
     FormInvitation,
     OutcomeClass,
@@ -37,6 +38,7 @@ from .models import (
     Session,
     split_printed_number,
 )
+from .selectors import outcome_class_for
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -59,19 +61,24 @@ class LetterNotImportable(ValueError):
     """The letter lacks what a record needs (the session, the proposal number, the unit…)."""
 
 
+EMPTY = (None, "", [])
+
+
 def _upsert[M: models.Model](
     model: type[M], lookup: dict, values: dict, *, overwrite: bool = True
 ) -> tuple[M, str]:
     """Find by `lookup` and bring to `values`, saving only what differs, so a re-run writes
-    nothing. With overwrite=False, only empty fields are filled: what people changed stays."""
+    nothing. An empty value never erases a stored one (a letter that does not print the
+    contact keeps the contact); with overwrite=False, only empty fields are filled."""
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
-        return model._default_manager.create(**lookup, **values), CREATED
+        return model._default_manager.create(**(values | lookup)), CREATED
     changed = [
         name
         for name, value in values.items()
-        if getattr(instance, name) != value
-        and (overwrite or getattr(instance, name) in (None, "", []))
+        if value not in EMPTY
+        and getattr(instance, name) != value
+        and (overwrite or getattr(instance, name) in EMPTY)
     ]
     for name in changed:
         setattr(instance, name, values[name])
@@ -87,8 +94,7 @@ def unknown_class_warning(code: str) -> str:
 def _outcome_class(code: str | None, warnings: list[str]) -> OutcomeClass | None:
     if not code:
         return None
-    # The default scheme first: a code such as "A" may exist in several schemes.
-    found = OutcomeClass.objects.filter(code=code).order_by("-scheme__is_default").first()
+    found = outcome_class_for(code)
     if found is None:
         warnings.append(unknown_class_warning(code))
     return found
@@ -101,21 +107,37 @@ def _printed_number(text: str) -> tuple[str, int, int]:
 
 
 def _session(letter: ParsedLetter, digits: int) -> Session:
-    session = Session.objects.filter(
-        committee=letter.committee, term=letter.term, meeting=letter.meeting
-    ).first()
+    """The session the letter names: the same committee's, else the one meeting of that term
+    (letters name one committee in several ways: 市政协, 政协景德镇市…)."""
+    sessions = Session.objects.filter(term=letter.term, meeting=letter.meeting)
+    session = sessions.filter(committee=letter.committee).first() or sessions.first()
     if session:
         return session
     year = letter.signed_on.year if letter.signed_on else letter.doc_year
     if year is None:
         raise LetterNotImportable("无法确定会议年份：函中没有成文日期，也没有文号年份。")
+    committee = {"committee": letter.committee} if letter.committee else {}
     return Session.objects.create(
-        committee=letter.committee,
-        term=letter.term,
-        meeting=letter.meeting,
-        year=year,
-        number_digits=digits,
+        **committee, term=letter.term, meeting=letter.meeting, year=year, number_digits=digits
     )
+
+
+def _unit(letter: ParsedLetter) -> HandlingUnit:
+    """The signing unit, by its short or its full name; a unit never seen is added."""
+    unit = HandlingUnit.objects.filter(Q(name=letter.unit) | Q(full_name=letter.unit)).first()
+    return unit or HandlingUnit.objects.create(name=letter.unit, doc_prefix=letter.doc_prefix or "")
+
+
+def _assignment(letter: ParsedLetter, proposal: Proposal, warnings: list[str]) -> Assignment:
+    unit = _unit(letter)
+    assignment = proposal.assignments.filter(unit=unit).first()
+    if assignment:
+        return assignment
+    role = AssignmentRole.CO_HANDLING if letter.is_co_handling else AssignmentRole.LEAD
+    lead = proposal.assignments.filter(role=AssignmentRole.LEAD).select_related("unit").first()
+    if lead and role == AssignmentRole.LEAD:
+        warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
+    return Assignment.objects.create(proposal=proposal, unit=unit, role=role)
 
 
 def _proposer(letter: ParsedLetter) -> Proposer:
@@ -174,16 +196,12 @@ def letter_import(
             "status": ProposalStatus.REPLIED,
         },
     )
-    unit, _ = HandlingUnit.objects.get_or_create(
-        name=letter.unit, defaults={"doc_prefix": letter.doc_prefix or ""}
-    )
-    role = AssignmentRole.CO_HANDLING if letter.is_co_handling else AssignmentRole.LEAD
-    assignment, _ = Assignment.objects.get_or_create(
-        proposal=proposal, unit=unit, defaults={"role": role}
-    )
+    assignment = _assignment(letter, proposal, warnings)
     reply, state = _reply(letter, assignment, publish, overwrite, warnings)
+    if state == CREATED:
+        _proposal_answered(reply)
     if letter.form:
-        form_state = _form(letter, reply, proposer, overwrite, warnings)
+        form_state = _form(letter, reply, proposer, warnings)
         if state == UNCHANGED and form_state != UNCHANGED:
             state = UPDATED
     return LetterImport(reply=reply, state=state, warnings=warnings)
@@ -208,28 +226,49 @@ def _reply(letter, assignment, publish, overwrite, warnings) -> tuple[ReplyLette
         "disclosure": DISCLOSURE_MARKS.get(letter.disclosure or "", ""),
     }
     if letter.doc_number:
-        lookup = {"unit": assignment.unit, "doc_number": letter.doc_number}
-        existing = ReplyLetter.objects.filter(**lookup).first()
-        values["assignment"] = assignment
-        if existing is None:
-            values["round"] = (assignment.replies.count() or 0) + 1
-    else:
-        lookup = {"assignment": assignment, "round": 1}
-        values["unit"] = assignment.unit
-    if publish:
+        _check_not_elsewhere(letter.doc_number, assignment)
+        lookup = {"assignment": assignment, "doc_number": letter.doc_number}
+    else:  # a letter without a number is known by its date: another date, another round
+        lookup = {"assignment": assignment, "doc_number": "", "signed_on": letter.signed_on}
+    if not ReplyLetter.objects.filter(**lookup).exists():
+        last = assignment.replies.aggregate(last=models.Max("round"))["last"] or 0
+        values |= {"unit": assignment.unit, "round": last + 1}
+    if publish and values["disclosure"] == Disclosure.WITHHELD:
+        warnings.append("函上标明“不予公开”，未公开。")
+    elif publish:
         values["is_published"] = True
     return _upsert(ReplyLetter, lookup, values, overwrite=overwrite)
 
 
-def _form(letter, reply, proposer, overwrite, warnings) -> str:
+def _check_not_elsewhere(doc_number: str, assignment: Assignment) -> None:
+    """A document number the unit already used for another proposal: the letter or the
+    record is wrong, and moving the reply (with its forms) would hide that."""
+    other = (
+        ReplyLetter.objects.filter(unit=assignment.unit, doc_number=doc_number)
+        .exclude(assignment=assignment)
+        .select_related("assignment__proposal__session")
+        .first()
+    )
+    if other:
+        raise LetterNotImportable(
+            f"文号{doc_number}已登记为{other.assignment.proposal.session}"
+            f"第{other.assignment.proposal.printed_number}号提案的答复，与函中的提案不符。"
+        )
+
+
+def _form(letter, reply, proposer, warnings) -> str:
+    """The filled-in form a letter carries, entered as a paper form once: a form already
+    there (online or paper) is the member's word and stays as it is."""
     form = letter.form
     if not (form.attitude_rating and form.result_rating):
         warnings.append("所附征询意见表未勾选评价，未记录。")
         return UNCHANGED
-    _, state = _upsert(
-        SatisfactionForm,
-        {"reply": reply, "rater": proposer},
-        {
+    if SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
+        return UNCHANGED
+    SatisfactionForm.objects.create(
+        reply=reply,
+        rater=proposer,
+        **{
             "attitude_rating": form.attitude_rating,
             "result_rating": form.result_rating,
             "comments": form.comments,
@@ -238,9 +277,8 @@ def _form(letter, reply, proposer, overwrite, warnings) -> str:
             "proposal_title_on_form": form.proposal_title or "",
             "channel": FormChannel.PAPER,
         },
-        overwrite=overwrite,
     )
-    return state
+    return CREATED
 
 
 # --- The member's satisfaction form: links, submission, voiding, re-handling --------------
@@ -467,11 +505,16 @@ def _notify_supervisors(form: SatisfactionForm, assignment: Assignment) -> None:
 def reply_logged(*, reply: ReplyLetter) -> None:
     """After a unit logs a reply in the admin: the proposal reads as replied (the end of a
     re-handling too) and the raters get their links for this round."""
+    _proposal_answered(reply)
+    invitations_send(reply=reply)
+
+
+def _proposal_answered(reply: ReplyLetter) -> None:
+    """The proposal reads as replied, unless another unit still owes a re-handled reply."""
     answered = {ProposalStatus.ASSIGNED, ProposalStatus.REGISTERED, ProposalStatus.REHANDLING}
     proposal = reply.assignment.proposal
     if proposal.status in answered and not _still_rehandling(proposal, reply):
         Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.REPLIED)
-    invitations_send(reply=reply)
 
 
 def _still_rehandling(proposal: Proposal, reply: ReplyLetter) -> bool:

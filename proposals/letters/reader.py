@@ -175,6 +175,9 @@ DATE = re.compile(
     r"(?P<day>\d(?: ?\d)?|[一二三四五六七八九十]{1,3})\s*日"
 )
 BLANK_DATE = re.compile(r"年\s*月\s*日")  # the form's placeholder, left empty
+# An undated letter's closing prints the placeholder where the date goes (empty groups, so
+# that it reads as a date that is None).
+BLANK_CLOSING_DATE = re.compile(r"(?P<year>)年\s*(?P<month>)月\s*(?P<day>)日")
 PHONE = re.compile(r"(?<!\d)(?:[(（]?0\d{2,3}[)）]?[-－—]?\d{7,8}|1[3-9]\d{9})(?!\d)")
 PROPOSAL_NUMBER = re.compile(r"第?(?P<number>[A-Za-z]{0,4}\d+(?:[A-Za-z]{1,4}\d+)?)号")
 CLASS_CODE = r"(?P<code>[A-Za-z]\d?|[甲乙丙丁])"
@@ -191,7 +194,7 @@ def _to_int(text: str | None) -> int | None:
     text = text.translate(str.maketrans("Oo○0", "〇〇〇〇"))
     try:
         return int(cn2an.cn2an(text, "smart"))
-    except ValueError:
+    except (ValueError, KeyError, IndexError, TypeError):  # cn2an's ways of saying “no”
         return None
 
 
@@ -435,7 +438,7 @@ FORM_TITLE = "征询意见表"
 def _closing_date(text: str) -> re.Match | None:
     """A date ending its line (a full stop aside), with at most a short unit name before it:
     the signing date, not a date cited in the body."""
-    match = DATE.search(text)
+    match = DATE.search(text) or BLANK_CLOSING_DATE.search(text)
     if not match or text[match.end() :].strip(" \t。."):
         return None
     before = text[: match.start()]

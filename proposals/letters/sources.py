@@ -18,11 +18,17 @@ import docx
 import pypdf
 from docx.oxml.ns import qn
 
-from .reader import ParsedLetter, read_letter
-
 SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 SAVE_AS_DOCX = (".doc", ".wps", ".rtf", ".odt")
 IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".heic")
+
+
+# A letter is a few pages: files far larger than that are refused before they are parsed, so
+# a crafted file (a zip bomb, a PDF of huge content streams) cannot exhaust a web worker.
+DOCX_MAX_UNPACKED_MB = 100
+PDF_MAX_PAGES = 100
+PDF_MAX_CONTENT_MB = 8
+TOO_LARGE = "文件内容过大，不像一封答复函（{what}）"
 
 
 class UnreadableFile(ValueError):
@@ -55,11 +61,6 @@ def path_text(path: Path) -> str:
     except OSError as error:
         raise UnreadableFile(f"无法打开文件：{path}（{error.strerror or error}）") from error
     return file_text(path.name, data)
-
-
-def read_file(path: Path) -> ParsedLetter:
-    """Read the letter in a file; NotALetter when its text is not a reply letter."""
-    return read_letter(path_text(path))
 
 
 def letter_files(paths: Iterable[Path]) -> list[Path]:
@@ -188,11 +189,14 @@ def _docx_problem(data: bytes) -> str | None:
         return f"内容是{_content_kind(data)}"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
     except zipfile.BadZipFile:
         return "文件已损坏（压缩包不完整）"
     if not any(re.fullmatch(r"word/document\d*\.xml", name) for name in names):
         return "压缩包中没有 Word 正文（可能是 Excel 等文件）"
+    if sum(info.file_size for info in infos) > DOCX_MAX_UNPACKED_MB * 2**20:
+        return TOO_LARGE.format(what=f"解压后超过 {DOCX_MAX_UNPACKED_MB} MB")
     return None
 
 
@@ -353,8 +357,24 @@ def _pdf_pages(pdf: pypdf.PdfReader) -> Iterator[str]:
     # (signing unit, date) on lines of their own. "layout" mode pads with runs of spaces
     # to keep the columns, also inside sentences (企业    9家), and puts side by side what
     # stands side by side, while the reader reads line by line.
+    if len(pdf.pages) > PDF_MAX_PAGES:
+        raise UnreadableFile(TOO_LARGE.format(what=f"超过 {PDF_MAX_PAGES} 页"))
+    content = 0
     for page in pdf.pages:
+        content += _content_size(page)
+        if content > PDF_MAX_CONTENT_MB * 2**20:
+            raise UnreadableFile(TOO_LARGE.format(what=f"页面内容超过 {PDF_MAX_CONTENT_MB} MB"))
         yield page.extract_text()
+
+
+def _content_size(page: pypdf.PageObject) -> int:
+    """The decoded size of the page's content streams (one stream, or an array of them)."""
+    contents = page.get("/Contents")
+    if contents is None:  # a blank page
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, pypdf.generic.ArrayObject) else [contents]
+    return sum(len(stream.get_object().get_data()) for stream in streams)
 
 
 READERS = {".txt": _text_file, ".md": _text_file, ".docx": _docx_text, ".pdf": _pdf_text}

@@ -28,7 +28,7 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from proposals.models import OutcomeClass, Proposer, ReplyLetter
+from proposals.models import AssignmentRole, OutcomeClass, Proposer, ReplyLetter
 
 # The fonts offices use, and what Word and LibreOffice put in their place where one is not
 # installed (named in the document's font table, with the GB2312 character set).
@@ -104,8 +104,11 @@ def letter_docx(reply: ReplyLetter, *, public: bool = False) -> bytes:
     unit's contact and the proposer's address and phone."""
     document = _new_document(reply.title)
     _withdrawn_warning(document, reply)
-    _write_letter(document, reply, public=public)
-    _write_form(document, reply, public=public, new_page=True)
+    # A co-handling opinion goes to the lead unit, not to the proposer: it carries no form.
+    with_form = reply.assignment.role != AssignmentRole.CO_HANDLING
+    _write_letter(document, reply, public=public, with_form=with_form)
+    if with_form:
+        _write_form(document, reply, public=public, new_page=True)
     return _saved(document)
 
 
@@ -133,7 +136,9 @@ def _withdrawn_warning(document: DocxDocument, reply: ReplyLetter) -> None:
         _rules(warning, ("top", "left", "bottom", "right"), color=RED)
 
 
-def _write_letter(document: DocxDocument, reply: ReplyLetter, *, public: bool) -> None:
+def _write_letter(
+    document: DocxDocument, reply: ReplyLetter, *, public: bool, with_form: bool
+) -> None:
     head = [
         _add(document, text, look)
         for text, look in (
@@ -150,7 +155,8 @@ def _write_letter(document: DocxDocument, reply: ReplyLetter, *, public: bool) -
         _add(document, f"{reply.addressee}：", TEXT)
     for paragraph in _body_paragraphs(reply.body):
         _add(document, paragraph, BODY)
-    _add(document, "附件：政协提案办理情况征询意见表", replace(BODY, before=LINE))
+    if with_form:
+        _add(document, "附件：政协提案办理情况征询意见表", replace(BODY, before=LINE))
     _write_signature(document, reply.signing_unit, _chinese_date(reply.signed_on))
     if reply.disclosure:  # 附注, under the date, two characters in (GB/T 9704 7.3.7)
         _add(document, f"（此件{reply.get_disclosure_display()}）", replace(TEXT, first_line=2))

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from proposals import forms as forms_module
 from proposals.models import FormChannel, OutcomeClass, Rating, ReplyLetter, SatisfactionForm
 from tests.factories import (
     AssignmentFactory,
@@ -295,6 +296,16 @@ class TestReplyFromFile:
         assert response.status_code == 200
         assert message in response.content.decode()
         assert not ReplyLetter.objects.exists()
+
+    def test_a_reader_failure_is_a_message_not_a_500(self, client, assignment, monkeypatch):
+        def broken(text):
+            raise KeyError(1)
+
+        monkeypatch.setattr(forms_module, "read_letter", broken)
+        client.force_login(unit_staff(assignment.unit))
+        response = self.upload(client, "001.txt", SEED_001.read_bytes())
+        assert response.status_code == 200
+        assert "读取这份文件时出错" in response.content.decode()
 
     def test_a_file_too_large_is_refused(self, client, assignment, settings):
         settings.LETTER_FILE_MAX_MB = 0

@@ -2,6 +2,7 @@
 the progress bar and the summary."""
 
 import json
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -10,10 +11,19 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
+from offices.models import HandlingUnit
 from proposals import services
 from proposals.letters.writer import letter_docx
+from proposals.management.commands import import_letters
 from proposals.management.commands.import_letters import JSON_FIELDS
-from proposals.models import Disclosure, Proposal, ReplyLetter, SatisfactionForm
+from proposals.models import (
+    Disclosure,
+    Proposal,
+    ProposalStatus,
+    ReplyLetter,
+    SatisfactionForm,
+)
+from tests.factories import AssignmentFactory, HandlingUnitFactory, ProposalFactory
 from tests.proposals.test_letter_reader import make_letter
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +203,15 @@ def test_a_produced_letter_reads_back_as_the_letter_it_came_from(tmp_path):
     assert again | {"file": None} == original | {"file": None}
 
 
+def test_an_undated_letter_reads_back(tmp_path):
+    run(SEEDS)
+    ReplyLetter.objects.update(signed_on=None)
+    reply = ReplyLetter.objects.get(doc_number="景国试管办案字〔2025〕1号")
+    (tmp_path / "undated.docx").write_bytes(letter_docx(reply))
+    (letter,) = dry_run_json(tmp_path / "undated.docx")
+    assert (letter["unit"], letter["signed_on"]) == ("国家试验区管委会办公室", None)
+
+
 def test_produced_letters_import_back_unchanged(tmp_path):
     run(SEEDS)
     ReplyLetter.objects.update(disclosure=Disclosure.ACTIVE, signer="王五")
@@ -200,3 +219,80 @@ def test_produced_letters_import_back_unchanged(tmp_path):
         (tmp_path / f"{reply.pk}.docx").write_bytes(letter_docx(reply))
     # Unchanged means every field the import writes came back equal, the body included.
     assert "0 imported, 0 updated, 3 skipped, 0 failed" in run(tmp_path)
+
+
+# ------------------------------------------------------------- what an import never does
+
+
+def test_a_document_number_used_for_another_proposal_is_refused(tmp_path):
+    run(write(tmp_path, "a.txt", make_letter()))
+    output = run(write(tmp_path, "b.txt", make_letter(title=TITLE_11)))
+    assert "b.txt: failed" in output and "已登记为市政协十四届五次会议第010号提案的答复" in output
+    reply = ReplyLetter.objects.get()
+    assert reply.assignment.proposal.number == 10
+    assert not Proposal.objects.filter(number=11).exists()
+
+
+def test_what_a_letter_does_not_print_is_not_erased(tmp_path):
+    run(write(tmp_path, "a.txt", make_letter()))
+    assert "1 skipped" in run(write(tmp_path, "b.txt", make_letter(contact=None)))
+    assert ReplyLetter.objects.get().contact_phone == "15107989915"
+
+
+def test_letters_without_a_number_are_told_apart_by_their_date(tmp_path):
+    undated = {"doc": None}
+    run(write(tmp_path, "a.txt", make_letter(**undated)))
+    assert "1 skipped" in run(tmp_path / "a.txt")
+    run(write(tmp_path, "b.txt", make_letter(**undated, signed="2025年8月1日")))
+    assert list(ReplyLetter.objects.order_by("round").values_list("round", flat=True)) == [1, 2]
+
+
+def test_the_unit_is_found_by_its_full_name_and_the_proposal_reads_replied(tmp_path):
+    unit = HandlingUnitFactory(name="试验区办", full_name="国家试验区管委会办公室")
+    assignment = AssignmentFactory(unit=unit, proposal=ProposalFactory(number=10))
+    Proposal.objects.update(status=ProposalStatus.ASSIGNED)
+    run(write(tmp_path, "a.txt", make_letter()))
+    assert ReplyLetter.objects.get().assignment == assignment
+    assert HandlingUnit.objects.count() == 1
+    assert Proposal.objects.get().status == ProposalStatus.REPLIED
+
+
+def test_a_letter_from_a_unit_the_proposal_was_not_given_to_is_warned_about(tmp_path):
+    AssignmentFactory(proposal=ProposalFactory(number=10), unit__name="市教育局")
+    output = run(write(tmp_path, "a.txt", make_letter()))
+    assert "该提案原由市教育局主办，现按函增加国家试验区管委会办公室为主办单位" in output
+
+
+def test_a_form_already_returned_is_never_replaced_by_the_files(tmp_path):
+    run(next(SEEDS.glob("003_*")))
+    SatisfactionForm.objects.update(comments="委员本人的意见")
+    run(next(SEEDS.glob("003_*")))
+    assert SatisfactionForm.objects.get().comments == "委员本人的意见"
+
+
+def test_publish_keeps_letters_marked_not_for_disclosure_unpublished(tmp_path):
+    output = run("--publish", write(tmp_path, "a.txt", make_letter(after="（此件不予公开）")))
+    assert "不予公开" in output
+    assert not ReplyLetter.objects.get().is_published
+
+
+def test_a_reader_failure_fails_that_file_and_the_run_goes_on(tmp_path, monkeypatch):
+    write(tmp_path, "1.txt", make_letter(title="关于市政协二十0届五次会议第010号提案答复的函"))
+    write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
+    output = run(tmp_path)
+    assert "1 imported" in output and "1 failed" in output  # no session: 函中缺少会议届次
+
+    def broken(text):
+        raise KeyError(1)
+
+    monkeypatch.setattr(import_letters, "read_letter", broken)
+    output = run(tmp_path)
+    assert "2 failed" in output and "读取时出错（KeyError）" in output
+
+
+def test_json_names_files_whose_names_are_not_utf8(tmp_path):
+    name = os.fsdecode(b"bad\xff.txt")
+    write(tmp_path, name, make_letter())
+    (line,) = dry_run_json(tmp_path)
+    assert line["file"].endswith("bad\ufffd.txt")
+    json.dumps(line).encode("utf-8")  # printable

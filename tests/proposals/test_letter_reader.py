@@ -1186,3 +1186,15 @@ def test_a_form_titled_like_an_attachment_line_is_still_the_form():
     letter = read_letter(make_letter(after=form_text))
     assert (letter.form.proposer, letter.form.attitude_rating) == ("李辉松", Rating.SATISFIED)
     assert (letter.contact_name, letter.unit) == ("洪迈", "国家试验区管委会办公室")
+
+
+def test_an_undated_letter_keeps_its_signing_unit():
+    letter = read_letter(make_letter(signed="年　月　日"))
+    assert (letter.unit, letter.signed_on) == ("国家试验区管委会办公室", None)
+    assert "未找到成文日期" in letter.warnings
+
+
+@pytest.mark.parametrize("session", ["二十0届五次会议", "十四22届五次会议"])
+def test_numerals_cn2an_cannot_read_give_no_session_not_a_crash(session):
+    letter = read_letter(make_letter(title=f"关于市政协{session}第010号提案答复的函"))
+    assert letter.term is None

@@ -17,13 +17,13 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
-from proposals.letters.reader import NotALetter, Rating, read_letter
+from proposals.letters import sources
+from proposals.letters.reader import Rating, read_letter
 from proposals.letters.sources import (
     UnreadableFile,
     file_text,
     letter_files,
     path_text,
-    read_file,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,7 +370,7 @@ def fixture_bytes(name: str) -> bytes:
 
 
 def test_pdf_letter_reads_as_the_seed(seed_fields):
-    letter = read_file(FIXTURES / "letter.pdf")
+    letter = read_letter(path_text(FIXTURES / "letter.pdf"))
     assert fields(letter) == seed_fields
     assert letter.warnings == []
     assert "三是转型升级上，推动数智化改造。" in letter.body  # joined across the page
@@ -545,16 +545,6 @@ def test_path_text_of_a_missing_file(tmp_path):
         path_text(tmp_path / "答复函.docx")
 
 
-def test_read_file(tmp_path, seed_fields):
-    path = tmp_path / "答复函.docx"
-    path.write_bytes(letter_docx())
-    assert fields(read_file(path)) == seed_fields
-    news = tmp_path / "news.txt"
-    news.write_text(seed_text("000"), encoding="utf-8")
-    with pytest.raises(NotALetter):
-        read_file(news)
-
-
 # ---------------------------------------------------------------------------- letter_files
 
 
@@ -577,3 +567,19 @@ def test_letter_files_expands_folders(tmp_path, monkeypatch):
     assert files == [
         Path(name) for name in ["2025/a.PDF", "2025/b.docx", "2025/d.md", "2025/sub/c.txt", "h.doc"]
     ]
+
+
+# -------------------------------------------------- files too large to be a letter are refused
+
+
+def test_a_docx_that_unpacks_too_large_is_refused_before_parsing(monkeypatch):
+    monkeypatch.setattr(sources, "DOCX_MAX_UNPACKED_MB", 0.001)
+    with pytest.raises(UnreadableFile, match="文件内容过大"):
+        file_text("答复函.docx", letter_docx())
+
+
+@pytest.mark.parametrize(("limit", "value"), [("PDF_MAX_PAGES", 1), ("PDF_MAX_CONTENT_MB", 0.001)])
+def test_a_pdf_too_large_for_a_letter_is_refused(monkeypatch, limit, value):
+    monkeypatch.setattr(sources, limit, value)
+    with pytest.raises(UnreadableFile, match="文件内容过大"):
+        file_text("答复函.pdf", fixture_bytes("letter.pdf"))

@@ -20,7 +20,7 @@ from docx.text.paragraph import Paragraph
 from proposals.letters.reader import read_letter
 from proposals.letters.sources import file_text
 from proposals.letters.writer import form_docx, letter_docx
-from proposals.models import OutcomeClass, ProposerKind
+from proposals.models import AssignmentRole, OutcomeClass, ProposerKind
 from tests.factories import (
     HandlingUnitFactory,
     ProposalFactory,
@@ -253,6 +253,12 @@ def test_the_form_names_a_collective_proposers_contact(reply):
     rows = form_rows(open_docx(form_docx(reply)))
     assert rows["提案者"] == "民革市委会"
     assert rows["通讯地址及/联系电话"] == "联系人：张文　0798-8226265"
+
+
+def test_a_co_handling_opinion_has_no_form(reply):
+    reply.assignment.role = AssignmentRole.CO_HANDLING
+    xml = part_xml(letter_docx(reply), "word/document.xml")
+    assert "征询意见表" not in xml
 
 
 def test_the_blank_form_has_the_default_schemes_classes_and_no_data():

@@ -12,12 +12,12 @@ duplicated. The summary counts imported, updated, skipped and failed files.
 
 import argparse
 import json
+import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from tqdm import tqdm
@@ -36,6 +36,7 @@ from proposals.services import (
 IMPORTED, SKIPPED, FAILED = "imported", "skipped", "failed"
 OUTCOMES = [IMPORTED, UPDATED, SKIPPED, FAILED]
 # The keys of --format json, in order (null where the letter does not say).
+logger = logging.getLogger(__name__)
 JSON_FIELDS = [
     "file",
     "doc_number",
@@ -65,7 +66,6 @@ class FileReport:
     outcome: str  # one of OUTCOMES, or "read" in a dry run
     letter: ParsedLetter | None = None
     reason: str = ""  # why it was skipped or failed
-    doc_number: str = ""
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self, *, with_status: bool) -> dict:
@@ -74,10 +74,15 @@ class FileReport:
         if letter and letter.signed_on:
             values["signed_on"] = letter.signed_on.isoformat()
         warnings = [self.reason, *self.warnings] if self.reason else self.warnings
-        result = {"file": str(self.path), **values, "warnings": warnings}
+        result = {"file": printable(self.path), **values, "warnings": warnings}
         if with_status:
             result["status"] = self.outcome
         return result
+
+
+def printable(path: Path) -> str:
+    """The path as text that can be printed and put in JSON, whatever bytes its name holds."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_file(path: Path, known_codes: set[str]) -> FileReport:
@@ -86,10 +91,15 @@ def read_file(path: Path, known_codes: set[str]) -> FileReport:
         return FileReport(path, FAILED, reason="文件不存在或不是普通文件。")
     try:
         letter = read_letter(path_text(path))
-    except (UnreadableFile, OSError) as error:
+    except UnreadableFile as error:
         return FileReport(path, FAILED, reason=str(error))
     except NotALetter as why:
         return FileReport(path, SKIPPED, reason=f"不是答复函：{why}")
+    except Exception as error:  # a reader bug must not stop the other files
+        logger.exception("Reading %s failed", printable(path))
+        return FileReport(
+            path, FAILED, reason=f"读取时出错（{type(error).__name__}），请报告此文件。"
+        )
     warnings = list(letter.warnings)
     if letter.outcome_class and letter.outcome_class not in known_codes:
         warnings.append(unknown_class_warning(letter.outcome_class))
@@ -103,23 +113,21 @@ def import_file(path: Path, known_codes: set[str], *, publish: bool) -> FileRepo
         return report
     try:
         result = letter_import(letter=report.letter, publish=publish)
-    except (LetterNotImportable, ValidationError, DatabaseError) as error:
-        report.outcome, report.reason = FAILED, _reason(error)
+    except LetterNotImportable as error:
+        report.outcome, report.reason = FAILED, str(error)
+        return report
+    except DatabaseError as error:
+        report.outcome, report.reason = FAILED, f"与已有记录冲突，未导入（{error}）"
+        return report
+    except Exception as error:  # rolled back like the others; the next file goes on
+        logger.exception("Importing %s failed", printable(path))
+        report.outcome, report.reason = FAILED, f"导入时出错（{type(error).__name__}），未导入。"
         return report
     report.outcome = {CREATED: IMPORTED, UPDATED: UPDATED}.get(result.state, SKIPPED)
     if report.outcome == SKIPPED:
         report.reason = "已导入过，内容无变化。"
-    report.doc_number = result.reply.doc_number
     report.warnings = result.warnings
     return report
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "；".join(error.messages)
-    if isinstance(error, DatabaseError):
-        return f"数据库拒绝写入：{error}"
-    return str(error)
 
 
 class Command(BaseCommand):
@@ -172,8 +180,8 @@ class Command(BaseCommand):
             return
         if self.verbosity < 1:
             return
-        name = report.path.name
-        label = report.doc_number or (report.letter and report.letter.doc_number) or ""
+        name = printable(Path(report.path.name))
+        label = (report.letter and report.letter.doc_number) or ""
         head = f"{name}: {report.outcome}" + (f" {label}" if label else "")
         if report.reason:
             head += f" ({report.reason})"
