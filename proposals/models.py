@@ -100,6 +100,8 @@ class Session(models.Model):
         default=3,
         help_text=_("提案编号补零到的位数：3 表示第10号印作“第010号”。"),
     )
+    # Sessions made by `generate_demo_data` (and everything in them): synthetic, safe to drop.
+    generated = models.BooleanField(_("演示数据"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("会议")
