@@ -108,3 +108,40 @@ def test_collectstatic_writes_hashed_and_compressed_files_for_whitenoise(tmp_pat
     assert hashed, names
     assert f"{hashed[0]}.gz" in names
     assert (tmp_path / "staticfiles.json").exists()
+
+
+def test_uploads_go_to_an_s3_compatible_store_when_a_bucket_is_set():
+    """Several servers share the scans: S3_BUCKET switches the default storage to S3
+    (django-storages); files stay private and links are signed (computed offline here)."""
+    env = {
+        "S3_BUCKET": "tracker-scans",
+        "S3_ENDPOINT_URL": "https://s3.example.org",
+        "S3_REGION": "cn-east-1",
+        "S3_ACCESS_KEY_ID": "key",
+        "S3_SECRET_ACCESS_KEY": "secret",
+    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from django.core.files.storage import storages; s = storages['default']; "
+            "print(type(s).__name__, s.bucket_name, s.default_acl, s.url('scans/a.pdf'))",
+        ],
+        cwd=PROJECT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.dev", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    name, bucket, acl, url = result.stdout.split()
+    assert (name, bucket, acl) == ("S3Storage", "tracker-scans", "private")
+    assert url.startswith("https://s3.example.org/tracker-scans/media/scans/a.pdf?")
+    assert "Signature" in url
+
+
+def test_uploads_stay_on_the_local_disk_by_default():
+    from django.core.files.storage import storages
+
+    assert type(storages["default"]).__name__ == "FileSystemStorage"
