@@ -18,6 +18,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
+from .caching import PUBLIC, CachedPageMixin
 from .filters import MIN_KEYWORD_LENGTH, ListingFilter, ReplyFilter
 from .models import AssignmentRole, Proposal, ProposalStatus, Rating, ReplyLetter
 from .selectors import listing_rows, visible_replies
@@ -238,10 +239,15 @@ class OpenDataFilterExtension(DjangoFilterExtension):
         )
 
 
-class OpenDataView(ListAPIView):
+class OpenDataView(CachedPageMixin, ListAPIView):
+    """Public and the same for everyone (no login is looked at): its answers are cached."""
+
     permission_classes = [AllowAny]
     pagination_class = OpenDataPagination
     filter_backends = [OpenDataFilterBackend]
+
+    def cache_audience(self):
+        return PUBLIC
 
 
 @extend_schema(

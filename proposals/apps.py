@@ -6,3 +6,8 @@ class ProposalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "proposals"
     verbose_name = _("提案办理")
+
+    def ready(self):
+        from . import caching
+
+        caching.watch_writes()

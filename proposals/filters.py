@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from offices.models import HandlingUnit
 
+from . import search
+from .caching import cached_reference
 from .models import (
     Assignment,
     AssignmentRole,
@@ -79,8 +81,9 @@ ASSIGNMENT_CRITERIA = (
 )
 
 
+@cached_reference
 def reference_choices() -> dict[str, list[tuple[str, str]]]:
-    """The choices that come from reference data, read once per listing (four queries)."""
+    """The choices that come from reference data (four queries, when not cached)."""
     sessions = list(Session.objects.all())
     classes = list(OutcomeClass.objects.values_list("code", "group"))
     units = HandlingUnit.objects.order_by("name").values_list("pk", "name")
@@ -149,11 +152,9 @@ class ListingFilter(django_filters.FilterSet):
         criteria = self.criteria()
         proposals = queryset.filter(proposal_matches(criteria, self.visible_replies))
         if "q" in criteria:
-            keyword = criteria["q"]
-            in_replies = self.visible_replies.filter(
-                matching_text(keyword), assignment__proposal=OuterRef("pk")
+            proposals = proposals.filter(
+                search.proposals_matching(criteria["q"], self.visible_replies)
             )
-            proposals = proposals.filter(Q(title__icontains=keyword) | Q(Exists(in_replies)))
         return sort_proposals(proposals, criteria.get("sort", "number"), self.visible_replies)
 
 
@@ -179,14 +180,11 @@ class ReplyFilter(ListingFilter):
 
     def filter_queryset(self, queryset):
         criteria = self.criteria()
-        replies = reply_rows(queryset, criteria).filter(
+        replies = reply_rows(queryset, criteria, with_ratings=True).filter(
             proposal_conditions(criteria, prefix="assignment__proposal__")
         )
         if "q" in criteria:
-            keyword = criteria["q"]
-            replies = replies.filter(
-                matching_text(keyword) | Q(assignment__proposal__title__icontains=keyword)
-            )
+            replies = replies.filter(search.replies_matching(criteria["q"]))
         return replies.order_by(*reply_order(criteria.get("sort", "-date")))
 
 
@@ -253,18 +251,14 @@ def reply_order(sort: str) -> list:
     return [field.asc(nulls_last=True), "id"]
 
 
-def matching_text(keyword: str) -> Q:
-    """A reply whose letter mentions the keyword, in its title, quoted title or text."""
-    return (
-        Q(title__icontains=keyword)
-        | Q(proposal_title__icontains=keyword)
-        | Q(body__icontains=keyword)
-    )
-
-
-def reply_rows(replies: QuerySet[ReplyLetter], criteria: dict) -> QuerySet[ReplyLetter]:
-    """Replies that meet the reply's own criteria: unit, class and ratings."""
-    replies = replies.with_ratings()
+def reply_rows(
+    replies: QuerySet[ReplyLetter], criteria: dict, *, with_ratings: bool = False
+) -> QuerySet[ReplyLetter]:
+    """Replies that meet the reply's own criteria: unit, class and ratings. The ratings are
+    annotated where a criterion needs them or `with_ratings` asks: their subqueries join the
+    proposal, which the statistics' many EXISTS would otherwise pay for in vain."""
+    if with_ratings or any(rating in criteria for rating in ("attitude", "result", "channel")):
+        replies = replies.with_ratings()
     if "unit" in criteria:
         replies = replies.filter(unit=criteria["unit"])
     if "outcome" in criteria:

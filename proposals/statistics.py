@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import charts
+from .caching import cached_reference
 from .filters import (
     CATEGORY_NONE,
     RATING_ANY,
@@ -296,7 +297,7 @@ class StatisticsParameters(forms.Form):
     )
 
     def __init__(self, query):
-        self.sessions = {str(session.pk): session for session in Session.objects.all()}
+        self.sessions = {str(session.pk): session for session in all_sessions()}
         default_session = next(iter(self.sessions), ALL_SESSIONS)
         super().__init__(
             {
@@ -311,6 +312,11 @@ class StatisticsParameters(forms.Form):
 
     def clean_session(self) -> Session | None:
         return self.sessions.get(self.cleaned_data["session"])
+
+
+@cached_reference
+def all_sessions() -> list[Session]:
+    return list(Session.objects.all())
 
 
 def session_statistics(*, session: Session | None, by: str) -> Statistics:
@@ -451,6 +457,7 @@ def table_columns(rows: list[Row], figure_keys: list[str], groups: list[str]) ->
     return columns + group_columns
 
 
+@cached_reference
 def outcome_codes() -> list[OutcomeCode]:
     """The outcome classes, the default scheme's first; a code two schemes share is one code
     (the listing filters by code)."""

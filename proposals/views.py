@@ -17,6 +17,7 @@ from django_filters.views import FilterView
 from offices.roles import is_supervisor, unit_ids_of
 
 from . import exports, links, services, statistics
+from .caching import PUBLIC, SUPERVISORS, CachedPageMixin
 from .filters import ListingFilter, SupervisorListingFilter
 from .forms import MemberRatingForm
 from .letters import writer
@@ -37,7 +38,15 @@ class SupervisorRequiredMixin(UserPassesTestMixin):
         return is_supervisor(self.request.user)
 
 
-class ProposalListView(FilterView):
+class PublicCachedPageMixin(CachedPageMixin):
+    """Anonymous visitors share one cached copy of a page (logged-in users, the supervisors
+    on their listing and proposal pages among them, are never served it)."""
+
+    def cache_audience(self):
+        return None if self.request.user.is_authenticated else PUBLIC
+
+
+class ProposalListView(PublicCachedPageMixin, FilterView):
     """The listing; `format=csv` or `format=xlsx` exports every row it matches."""
 
     model = Proposal
@@ -45,6 +54,9 @@ class ProposalListView(FilterView):
     template_name = "proposals/proposal_list.html"
     paginate_by = 20
     detail_url_name = "proposals:detail"
+
+    def cache_audience(self):
+        return None if "format" in self.request.GET else super().cache_audience()
 
     def get_filterset_kwargs(self, filterset_class):
         # Always bound, so that the default sort and the validation apply to a bare URL too.
@@ -85,7 +97,7 @@ class SupervisorProposalListView(SupervisorRequiredMixin, ProposalListView):
     detail_url_name = "proposals:supervision-detail"
 
 
-class ProposalDetailView(DetailView):
+class ProposalDetailView(PublicCachedPageMixin, DetailView):
     """A proposal as the public sees it: published replies, no phone numbers or addresses."""
 
     template_name = "proposals/proposal_detail.html"
@@ -112,11 +124,15 @@ class SupervisorProposalDetailView(SupervisorRequiredMixin, ProposalDetailView):
     published_only = False
 
 
-class StatisticsView(SupervisorRequiredMixin, TemplateView):
+class StatisticsView(SupervisorRequiredMixin, CachedPageMixin, TemplateView):
     """The supervisors' figures for a session (`session`, `all`), rows by `by`; each figure
-    links to the supervisors' listing of what it counts."""
+    links to the supervisors' listing of what it counts. Every supervisor sees the same page:
+    one cached copy serves them all."""
 
     template_name = "proposals/statistics.html"
+
+    def cache_audience(self):
+        return SUPERVISORS
 
     def get_context_data(self, **kwargs):
         parameters = statistics.StatisticsParameters(self.request.GET)

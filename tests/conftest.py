@@ -1,11 +1,18 @@
 from importlib import import_module
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 
 def pytest_report_header(config):
     return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the local memory cache outlives the test's data."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -12,3 +12,5 @@ STORAGES = {
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Tests never run collectstatic: whitenoise looks the files up where they are.
 WHITENOISE_AUTOREFRESH = True
+# One process: the local memory cache is shared by everything a test does.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
