@@ -11,6 +11,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import admin
+from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.db.models import Q
 
 from .roles import is_supervisor, is_unit_staff, unit_ids_of
@@ -42,10 +43,16 @@ class RoleAdmin(admin.ModelAdmin):
             return queryset
         if not self.unit_path:
             return queryset
-        in_scope = self.model._default_manager.filter(
-            in_units(self.unit_path, unit_ids_of(request.user))
-        ).values("pk")
-        return queryset.filter(pk__in=in_scope)
+        scope = in_units(self.unit_path, unit_ids_of(request.user))
+        if not self._unit_path_spawns_duplicates():
+            # A row's own unit (or its reply's): filtered in place, which the planner serves
+            # far better than "id IN (subquery)" on a large table.
+            return queryset.filter(scope)
+        return queryset.filter(pk__in=self.model._default_manager.filter(scope).values("pk"))
+
+    def _unit_path_spawns_duplicates(self) -> bool:
+        paths = (self.unit_path,) if isinstance(self.unit_path, str) else self.unit_path
+        return any(lookup_spawns_duplicates(self.opts, f"{path}__in") for path in paths)
 
     def _in_scope(self, request, obj) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
@@ -107,6 +114,18 @@ class RoleAdmin(admin.ModelAdmin):
             queryset = kwargs.get("queryset") or db_field.remote_field.model._default_manager
             kwargs["queryset"] = self.scope_choices(request, db_field, queryset.all())
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class OwnUnitsFilter(admin.RelatedFieldListFilter):
+    """A filter by unit offering the units this user may see (for a supervisor, every unit).
+
+    Read from the small units table: RelatedOnlyFieldListFilter would instead go through
+    every row of the list (SELECT DISTINCT unit over 200 000 replies) for the units in use."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        own = {} if is_supervisor(request.user) else {"pk__in": unit_ids_of(request.user)}
+        return field.get_choices(include_blank=False, limit_choices_to=own, ordering=ordering)
 
 
 class UnitScopedAdmin(RoleAdmin):

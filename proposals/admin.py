@@ -6,19 +6,22 @@ import secrets
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from offices.admin_scoping import RoleAdmin, RoleInlineMixin, UnitScopedAdmin
+from offices.admin_scoping import OwnUnitsFilter, RoleAdmin, RoleInlineMixin, UnitScopedAdmin
 from offices.roles import is_supervisor, is_unit_staff, unit_ids_of
 
-from . import selectors, services
+from . import caching, selectors, services
 from .forms import AssignmentForm, LetterFileForm, PaperFormForm, ReplyLetterForm
 from .models import (
     Assignment,
@@ -61,13 +64,55 @@ class ProposalNumberSearchMixin:
         return results, may_have_duplicates
 
 
+class EstimatedCountPaginator(Paginator):
+    """Pages of a large table without counting the whole of it.
+
+    COUNT(*) reads every row on PostgreSQL (some 35 ms for 200 000 replies, on each page);
+    for an unfiltered list the planner's estimate (pg_class.reltuples, kept up to date by
+    autovacuum) stands in for it. Filtered lists, small tables and SQLite are counted
+    exactly. An estimate a little off only leaves the last page short or empty."""
+
+    EXACT_BELOW = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        estimate = self._row_estimate()
+        return estimate if estimate >= self.EXACT_BELOW else super().count
+
+    def _row_estimate(self) -> int:
+        """The table's estimated rows when the list is all of it, else 0 (-1 if never
+        analysed)."""
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql" or queryset.query.where or queryset.query.distinct:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [connection.ops.quote_name(queryset.model._meta.db_table)],
+            )
+            return int(cursor.fetchone()[0])
+
+
+def outcome_classes(request) -> list[OutcomeClass]:
+    """The outcome classes, read once per request for the two filters that offer them."""
+    if not hasattr(request, "_outcome_classes"):
+        request._outcome_classes = list(OutcomeClass.objects.all())
+    return request._outcome_classes
+
+
+class OutcomeClassFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return [(outcome.pk, str(outcome)) for outcome in outcome_classes(request)]
+
+
 class OutcomeGroupFilter(admin.SimpleListFilter):
     title = _("类别字母")
     parameter_name = "group"
     outcome_path = "outcome_class"
 
     def lookups(self, request, model_admin):
-        groups = OutcomeClass.objects.order_by("group").values_list("group", flat=True).distinct()
+        groups = sorted({outcome.group for outcome in outcome_classes(request)})
         return [(group, group) for group in groups]
 
     def queryset(self, request, queryset):
@@ -104,6 +149,24 @@ class ResultRatingFilter(RatingFilter):
     title = _("办理结果评价")
     parameter_name = "result"
     field = "result_rating"
+
+
+class RoundFilter(admin.SimpleListFilter):
+    """First replies or re-handled ones: fixed choices, where offering the rounds in use
+    would read every reply to find them."""
+
+    title = _("答复轮次")
+    parameter_name = "round"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("首次答复")), ("later", _("重新办理后的答复"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(round=1)
+        if self.value() == "later":
+            return queryset.filter(round__gt=1)
+        return queryset
 
 
 class AssignmentStateFilter(admin.SimpleListFilter):
@@ -399,15 +462,19 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     list_display_links = ["doc_number", "proposal_title_short"]
     list_filter = [
         "assignment__proposal__session",
-        ("unit", admin.RelatedOnlyFieldListFilter),
-        "outcome_class",
+        ("unit", OwnUnitsFilter),
+        ("outcome_class", OutcomeClassFilter),
         OutcomeGroupFilter,
         AttitudeRatingFilter,
         ResultRatingFilter,
         "is_published",
-        "round",
+        RoundFilter,
     ]
     list_select_related = ["assignment__proposal__session", "unit", "outcome_class"]
+    # The list of every reply is not counted (see EstimatedCountPaginator), nor twice when
+    # filtered ("N of M").
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = [
         "doc_number",
         "title",
@@ -595,11 +662,13 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     @admin.action(description=_("公开所选答复函"))
     def publish(self, request, queryset):
         count = queryset.update(is_published=True)
+        caching.data_changed()  # update() sends no signal
         self.message_user(request, _("已公开 %d 件答复函。") % count, messages.SUCCESS)
 
     @admin.action(description=_("取消公开所选答复函"))
     def unpublish(self, request, queryset):
         count = queryset.update(is_published=False)
+        caching.data_changed()  # update() sends no signal
         self.message_user(request, _("已取消公开 %d 件答复函。") % count, messages.SUCCESS)
 
 

@@ -1,5 +1,6 @@
 """Writes that do more than save one row."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext
 from offices.models import HandlingUnit
 from offices.roles import SUPERVISORS_GROUP
 
-from . import links
+from . import caching, links
 from .letters.doc_numbers import split_doc_number
 from .letters.reader import ParsedLetter
 from .models import (
@@ -61,18 +62,45 @@ class LetterNotImportable(ValueError):
     """The letter lacks what a record needs (the session, the proposal number, the unit…)."""
 
 
+@dataclass
+class ImportLookups:
+    """The rows a run of imports finds by name (sessions, proposers, units, outcome classes),
+    each read once however many letters name it: a thousand letters name a handful.
+
+    A row an import adds is remembered only once its transaction commits, so that a file
+    that fails leaves nothing behind, here as in the database."""
+
+    rows: dict = field(default_factory=dict)
+
+    def get[M: models.Model](self, key: tuple, find: Callable[[], tuple[M, bool]]) -> M:
+        """The row for `key`; `find()` looks it up or adds it: (row, whether added)."""
+        if key in self.rows:
+            return self.rows[key]
+        row, created = find()
+        if created:
+            transaction.on_commit(lambda: self.rows.setdefault(key, row))
+        else:
+            self.rows[key] = row
+        return row
+
+
 EMPTY = (None, "", [])
 
 
 def _upsert[M: models.Model](
     model: type[M], lookup: dict, values: dict, *, overwrite: bool = True
 ) -> tuple[M, str]:
-    """Find by `lookup` and bring to `values`, saving only what differs, so a re-run writes
-    nothing. An empty value never erases a stored one (a letter that does not print the
-    contact keeps the contact); with overwrite=False, only empty fields are filled."""
+    """Find by `lookup` and bring to `values` (see _bring_to); created if not found."""
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
         return model._default_manager.create(**(values | lookup)), CREATED
+    return instance, _bring_to(instance, values, overwrite=overwrite)
+
+
+def _bring_to(instance: models.Model, values: dict, *, overwrite: bool) -> str:
+    """Save only what differs from `values`, so a re-run writes nothing. An empty value
+    never erases a stored one (a letter that does not print the contact keeps the contact);
+    with overwrite=False, only empty fields are filled. UPDATED or UNCHANGED."""
     changed = [
         name
         for name, value in values.items()
@@ -84,17 +112,19 @@ def _upsert[M: models.Model](
         setattr(instance, name, values[name])
     if changed:
         instance.save(update_fields=changed)
-    return instance, UPDATED if changed else UNCHANGED
+    return UPDATED if changed else UNCHANGED
 
 
 def unknown_class_warning(code: str) -> str:
     return f"办理结果分类“{code}”不属于任何已设置的分类方案，未记录。"
 
 
-def _outcome_class(code: str | None, warnings: list[str]) -> OutcomeClass | None:
+def _outcome_class(
+    code: str | None, warnings: list[str], lookups: ImportLookups
+) -> OutcomeClass | None:
     if not code:
         return None
-    found = outcome_class_for(code)
+    found = lookups.get(("outcome class", code), lambda: (outcome_class_for(code), False))
     if found is None:
         warnings.append(unknown_class_warning(code))
     return found
@@ -106,43 +136,59 @@ def _printed_number(text: str) -> tuple[str, int, int]:
     raise LetterNotImportable(f"提案编号“{text}”无法识别。")
 
 
-def _session(letter: ParsedLetter, digits: int) -> Session:
+def _session(letter: ParsedLetter, digits: int) -> tuple[Session, bool]:
     """The session the letter names: the same committee's, else the one meeting of that term
-    (letters name one committee in several ways: 市政协, 政协景德镇市…)."""
+    (letters name one committee in several ways: 市政协, 政协景德镇市…); added if none."""
     sessions = Session.objects.filter(term=letter.term, meeting=letter.meeting)
     session = sessions.filter(committee=letter.committee).first() or sessions.first()
     if session:
-        return session
+        return session, False
     year = letter.signed_on.year if letter.signed_on else letter.doc_year
     if year is None:
         raise LetterNotImportable("无法确定会议年份：函中没有成文日期，也没有文号年份。")
     committee = {"committee": letter.committee} if letter.committee else {}
-    return Session.objects.create(
+    session = Session.objects.create(
         **committee, term=letter.term, meeting=letter.meeting, year=year, number_digits=digits
     )
+    return session, True
 
 
-def _unit(letter: ParsedLetter) -> HandlingUnit:
+def _unit(letter: ParsedLetter) -> tuple[HandlingUnit, bool]:
     """The signing unit, by its short or its full name; a unit never seen is added."""
     unit = HandlingUnit.objects.filter(Q(name=letter.unit) | Q(full_name=letter.unit)).first()
-    return unit or HandlingUnit.objects.create(name=letter.unit, doc_prefix=letter.doc_prefix or "")
+    if unit:
+        return unit, False
+    return HandlingUnit.objects.create(name=letter.unit, doc_prefix=letter.doc_prefix or ""), True
 
 
-def _assignment(letter: ParsedLetter, proposal: Proposal, warnings: list[str]) -> Assignment:
-    unit = _unit(letter)
-    assignment = proposal.assignments.filter(unit=unit).first()
-    if assignment:
-        return assignment
+def _assignment(
+    letter: ParsedLetter,
+    proposal: Proposal,
+    unit: HandlingUnit,
+    warnings: list[str],
+    *,
+    new_proposal: bool,
+) -> tuple[Assignment, bool]:
+    """The proposal's assignment to the unit, and whether it was added (a proposal the
+    import has just added has none yet)."""
+    if not new_proposal:
+        assignment = proposal.assignments.filter(unit=unit).first()
+        if assignment:
+            return assignment, False
     role = AssignmentRole.CO_HANDLING if letter.is_co_handling else AssignmentRole.LEAD
-    lead = proposal.assignments.filter(role=AssignmentRole.LEAD).select_related("unit").first()
-    if lead and role == AssignmentRole.LEAD:
-        warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
-    return Assignment.objects.create(proposal=proposal, unit=unit, role=role)
+    if role == AssignmentRole.LEAD and not new_proposal:
+        lead = proposal.assignments.filter(role=role).select_related("unit").first()
+        if lead:
+            warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
+    return Assignment.objects.create(proposal=proposal, unit=unit, role=role), True
 
 
-def _proposer(letter: ParsedLetter) -> Proposer:
+def _proposer(letter: ParsedLetter, lookups: ImportLookups) -> Proposer:
     kind = ProposerKind.MEMBER if letter.proposer_is_member else ProposerKind.BODY
-    proposer, _ = Proposer.objects.get_or_create(name=letter.proposer_name, kind=kind)
+    proposer = lookups.get(
+        ("proposer", letter.proposer_name, kind),
+        lambda: Proposer.objects.get_or_create(name=letter.proposer_name, kind=kind),
+    )
     if letter.form:
         _upsert(
             Proposer,
@@ -174,19 +220,28 @@ def _check_importable(letter: ParsedLetter) -> None:
 
 @transaction.atomic
 def letter_import(
-    *, letter: ParsedLetter, publish: bool = False, overwrite: bool = True
+    *,
+    letter: ParsedLetter,
+    publish: bool = False,
+    overwrite: bool = True,
+    lookups: ImportLookups | None = None,
 ) -> LetterImport:
     """Create or update the records one reply letter describes: session, proposer, proposal,
     unit, assignment, the reply itself and the filled-in form where the letter carries one.
 
     Running it again on the same letter changes nothing; with overwrite=False it only adds
-    what is missing, so edits made since in the admin survive. Raises LetterNotImportable."""
+    what is missing, so edits made since in the admin survive. A run importing many letters
+    passes the same `lookups` to each. Raises LetterNotImportable."""
     _check_importable(letter)
+    lookups = lookups or ImportLookups()
     warnings = list(letter.warnings)
     prefix, number, digits = _printed_number(letter.proposal_number)
-    session = _session(letter, digits)
-    proposer = _proposer(letter)
-    proposal, _ = Proposal.objects.get_or_create(
+    session = lookups.get(
+        ("session", letter.committee, letter.term, letter.meeting),
+        lambda: _session(letter, digits),
+    )
+    proposer = _proposer(letter, lookups)
+    proposal, new_proposal = Proposal.objects.get_or_create(
         session=session,
         number_prefix=prefix,
         number=number,
@@ -196,21 +251,26 @@ def letter_import(
             "status": ProposalStatus.REPLIED,
         },
     )
-    assignment = _assignment(letter, proposal, warnings)
-    reply, state = _reply(letter, assignment, publish, overwrite, warnings)
+    unit = lookups.get(("unit", letter.unit), lambda: _unit(letter))
+    assignment, new_assignment = _assignment(
+        letter, proposal, unit, warnings, new_proposal=new_proposal
+    )
+    values = _reply_values(letter, publish, warnings, lookups)
+    reply, state = _reply(letter, assignment, values, overwrite, new_assignment=new_assignment)
     if state == CREATED:
         _proposal_answered(reply)
     if letter.form:
-        form_state = _form(letter, reply, proposer, warnings)
+        form_state = _form(letter, reply, proposer, warnings, new_reply=state == CREATED)
         if state == UNCHANGED and form_state != UNCHANGED:
             state = UPDATED
     return LetterImport(reply=reply, state=state, warnings=warnings)
 
 
-def _reply(letter, assignment, publish, overwrite, warnings) -> tuple[ReplyLetter, str]:
+def _reply_values(letter, publish, warnings, lookups) -> dict:
+    """The reply's fields, as the letter gives them."""
     doc = split_doc_number(letter.doc_number or "")
     values = {
-        "outcome_class": _outcome_class(letter.outcome_class, warnings),
+        "outcome_class": _outcome_class(letter.outcome_class, warnings, lookups),
         "doc_year": doc.year if doc else None,
         "doc_sequence": doc.sequence if doc else None,
         "title": letter.title or "",
@@ -225,45 +285,58 @@ def _reply(letter, assignment, publish, overwrite, warnings) -> tuple[ReplyLette
         "contact_phone": letter.contact_phone or "",
         "disclosure": DISCLOSURE_MARKS.get(letter.disclosure or "", ""),
     }
+    if publish and values["disclosure"] == Disclosure.WITHHELD:
+        warnings.append("函上标明“不予公开”，未公开。")
+    elif publish:
+        values["is_published"] = True
+    return values
+
+
+def _reply(
+    letter, assignment, values, overwrite, *, new_assignment: bool
+) -> tuple[ReplyLetter, str]:
+    """The reply the letter is, brought to `values`: CREATED, UPDATED or UNCHANGED. An
+    assignment the import has just added has no replies yet."""
     if letter.doc_number:
         _check_not_elsewhere(letter.doc_number, assignment)
         lookup = {"assignment": assignment, "doc_number": letter.doc_number}
     else:  # a letter without a number is known by its date: another date, another round
         lookup = {"assignment": assignment, "doc_number": "", "signed_on": letter.signed_on}
-    if not ReplyLetter.objects.filter(**lookup).exists():
-        last = assignment.replies.aggregate(last=models.Max("round"))["last"] or 0
-        values |= {"unit": assignment.unit, "round": last + 1}
-    if publish and values["disclosure"] == Disclosure.WITHHELD:
-        warnings.append("函上标明“不予公开”，未公开。")
-    elif publish:
-        values["is_published"] = True
-    return _upsert(ReplyLetter, lookup, values, overwrite=overwrite)
+    reply = None if new_assignment else ReplyLetter.objects.filter(**lookup).first()
+    if reply:
+        return reply, _bring_to(reply, values, overwrite=overwrite)
+    last = 0 if new_assignment else assignment.replies.aggregate(last=models.Max("round"))["last"]
+    values = values | lookup | {"unit_id": assignment.unit_id, "round": (last or 0) + 1}
+    return ReplyLetter.objects.create(**values), CREATED
 
 
 def _check_not_elsewhere(doc_number: str, assignment: Assignment) -> None:
     """A document number the unit already used for another proposal: the letter or the
     record is wrong, and moving the reply (with its forms) would hide that."""
-    other = (
-        ReplyLetter.objects.filter(unit=assignment.unit, doc_number=doc_number)
+    elsewhere = (
+        ReplyLetter.objects.filter(unit=assignment.unit_id, doc_number=doc_number)
+        # Says what the unique index on (unit, document number) is limited to, so that
+        # SQLite uses it rather than read every reply of the unit.
+        .exclude(doc_number="")
         .exclude(assignment=assignment)
-        .select_related("assignment__proposal__session")
-        .first()
     )
-    if other:
-        raise LetterNotImportable(
-            f"文号{doc_number}已登记为{other.assignment.proposal.session}"
-            f"第{other.assignment.proposal.printed_number}号提案的答复，与函中的提案不符。"
-        )
+    if not elsewhere.exists():  # the usual answer, asked without joins
+        return
+    other = elsewhere.select_related("assignment__proposal__session").first()
+    raise LetterNotImportable(
+        f"文号{doc_number}已登记为{other.assignment.proposal.session}"
+        f"第{other.assignment.proposal.printed_number}号提案的答复，与函中的提案不符。"
+    )
 
 
-def _form(letter, reply, proposer, warnings) -> str:
+def _form(letter, reply, proposer, warnings, *, new_reply: bool) -> str:
     """The filled-in form a letter carries, entered as a paper form once: a form already
     there (online or paper) is the member's word and stays as it is."""
     form = letter.form
     if not (form.attitude_rating and form.result_rating):
         warnings.append("所附征询意见表未勾选评价，未记录。")
         return UNCHANGED
-    if SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
+    if not new_reply and SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
         return UNCHANGED
     SatisfactionForm.objects.create(
         reply=reply,
@@ -465,6 +538,7 @@ def rehandling_open_if_dissatisfied(*, form: SatisfactionForm) -> bool:
     assignment.rehandling_due_on = today + relativedelta(months=settings.REHANDLING_DUE_MONTHS)
     assignment.save(update_fields=["rehandling_round", "rehandling_due_on"])
     Proposal.objects.filter(pk=assignment.proposal_id).update(status=ProposalStatus.REHANDLING)
+    caching.data_changed()  # update() sends no signal
     _notify_supervisors(form, assignment)
     return True
 
@@ -515,6 +589,7 @@ def _proposal_answered(reply: ReplyLetter) -> None:
     proposal = reply.assignment.proposal
     if proposal.status in answered and not _still_rehandling(proposal, reply):
         Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.REPLIED)
+        caching.data_changed()  # update() sends no signal
 
 
 def _still_rehandling(proposal: Proposal, reply: ReplyLetter) -> bool:

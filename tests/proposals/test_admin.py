@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from proposals import forms as forms_module
+from proposals.admin import EstimatedCountPaginator
 from proposals.models import FormChannel, OutcomeClass, Rating, ReplyLetter, SatisfactionForm
 from tests.factories import (
     AssignmentFactory,
@@ -446,6 +449,74 @@ class TestQueryCounts:
             form.reply.assignment.proposal.co_signers.add(ProposerFactory())
         with django_assert_max_num_queries(few):
             client.get(admin_url(model, "changelist"))
+
+
+class TestReplyListAtScale:
+    """The replies' list as it must work with 200 000 of them: no query that reads every
+    reply (a full count, the units or rounds in use), a fixed number of queries."""
+
+    def test_supervisors_list_runs_a_fixed_number_of_queries(self, client):
+        for _ in range(3):
+            SatisfactionFormFactory()
+        client.force_login(SupervisorFactory())
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(admin_url("replyletter", "changelist"))
+        assert response.status_code == 200
+        # The session, the user and their group; the choices of the session, unit and class
+        # filters; the count (on PostgreSQL, the table's size first); the two permission
+        # reads of the auth app's own admins; the page and the forms shown on it.
+        assert len(queries) <= 12
+        for query in queries:
+            sql = query["sql"]
+            assert not ("DISTINCT" in sql and '"proposals_replyletter"' in sql), sql
+
+    @pytest.mark.parametrize(
+        ("query", "shown", "hidden"),
+        [({"round": "1"}, "1号", "7号"), ({"round": "later"}, "7号", "1号")],
+    )
+    def test_round_filter(self, client, query, shown, hidden):
+        first = ReplyLetterFactory(doc_number="甲字〔2025〕1号")
+        ReplyLetterFactory(assignment=first.assignment, round=2, doc_number="甲字〔2025〕7号")
+        client.force_login(SupervisorFactory())
+        page = client.get(admin_url("replyletter", "changelist"), query).content.decode()
+        assert f"甲字〔2025〕{shown}" in page
+        assert f"甲字〔2025〕{hidden}" not in page
+
+    def test_unit_filter_offers_the_users_own_units(self, client):
+        own, also_own, other = HandlingUnitFactory.create_batch(3)
+        for unit in (own, also_own, other):
+            ReplyLetterFactory(assignment__unit=unit)
+        staff = unit_staff(own)
+        also_own.staff.add(staff)
+        client.force_login(staff)
+        response = client.get(admin_url("replyletter", "changelist"))
+        [unit_filter] = [
+            spec for spec in response.context["cl"].filter_specs if spec.title == "承办单位"
+        ]
+        assert {name for _, name in unit_filter.lookup_choices} == {own.name, also_own.name}
+
+    def test_a_filtered_list_is_counted_exactly(self, client):
+        ReplyLetterFactory(is_published=True)
+        ReplyLetterFactory(is_published=False)
+        client.force_login(SupervisorFactory())
+        response = client.get(admin_url("replyletter", "changelist"), {"is_published__exact": "1"})
+        assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an estimate is PostgreSQL's")
+def test_the_whole_table_is_not_counted_but_estimated(monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 2)
+    ReplyLetterFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE proposals_replyletter")
+    paginator = EstimatedCountPaginator(ReplyLetter.objects.all(), 100)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == 3
+    assert not any("COUNT(" in query["sql"] for query in queries)
+    filtered = EstimatedCountPaginator(ReplyLetter.objects.filter(round=1), 100)
+    with CaptureQueriesContext(connection) as queries:
+        assert filtered.count == 3
+    assert any("COUNT(" in query["sql"] for query in queries)
 
 
 class TestReviewFindings:

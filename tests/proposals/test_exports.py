@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from proposals.models import AssignmentRole, Category, OutcomeClass, ProposalStatus, Rating
 from tests.factories import (
@@ -157,6 +158,34 @@ class TestCsv:
 
         assert row["办理态度评价"] == row["办理结果评价"] == "未回表"
 
+    def test_the_rating_is_the_first_proposers_valid_form(self, client):
+        answer = reply()
+        co_signer = ProposerFactory()
+        answer.assignment.proposal.co_signers.add(co_signer)
+        SatisfactionFormFactory(
+            reply=answer,
+            attitude_rating=Rating.DISSATISFIED,
+            voided_at=timezone.now(),
+            void_reason="填错",
+        )
+        SatisfactionFormFactory(reply=answer, result_rating=Rating.BASICALLY_SATISFIED)
+        SatisfactionFormFactory(reply=answer, rater=co_signer, result_rating=Rating.DISSATISFIED)
+
+        [row] = as_dicts(csv_rows(client.get(LIST_URL, {"format": "csv"})))
+
+        assert (row["办理态度评价"], row["办理结果评价"]) == ("满意", "基本满意")
+
+    def test_one_row_per_round_in_order(self, client):
+        first = reply(doc_number="甲字〔2025〕1号")
+        reply(assignment=first.assignment, round=2, doc_number="甲字〔2025〕7号")
+
+        rows = as_dicts(csv_rows(client.get(LIST_URL, {"format": "csv"})))
+
+        assert [(row["答复轮次"], row["文号"]) for row in rows] == [
+            ("1", "甲字〔2025〕1号"),
+            ("2", "甲字〔2025〕7号"),
+        ]
+
     def test_formula_text_stays_text(self, client):
         reply(assignment__proposal__title='=HYPERLINK("http://example.com")')
 
@@ -273,9 +302,23 @@ class TestXlsx:
 
         assert row["案由"] == "=1+1关于建议"
 
+    def test_markup_characters_stay_as_typed(self, client):
+        reply(assignment__proposal__title="关于<景德镇>陶瓷 & 旅游的建议")
+
+        [row] = as_dicts(xlsx_rows(client.get(LIST_URL, {"format": "xlsx"})))
+
+        assert row["案由"] == "关于<景德镇>陶瓷 & 旅游的建议"
+
+    def test_the_header_row_stays_in_view(self, client):
+        reply()
+
+        content = b"".join(client.get(LIST_URL, {"format": "xlsx"}).streaming_content)
+
+        assert openpyxl.load_workbook(io.BytesIO(content)).active.freeze_panes == "A2"
+
 
 class TestQueryCount:
-    """Queries grow with chunks of proposals, not with rows."""
+    """One query reads the rows, however many."""
 
     @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
     @pytest.mark.parametrize("proposals", [3, 30])
@@ -288,8 +331,8 @@ class TestQueryCount:
             SatisfactionFormFactory(reply=answer)
             AssignmentFactory(proposal=answer.assignment.proposal)
 
-        # The filters' reference choices (4); the proposals, their assignments, their replies.
-        with django_assert_max_num_queries(4 + 3):
+        # The filters' reference choices (4); the rows.
+        with django_assert_max_num_queries(4 + 1):
             response = client.get(LIST_URL, {"format": export_format, "sort": "-class"})
             content = b"".join(response.streaming_content)
 

@@ -22,6 +22,7 @@ from proposals.models import (
     ProposalStatus,
     ReplyLetter,
     SatisfactionForm,
+    Session,
 )
 from tests.factories import AssignmentFactory, HandlingUnitFactory, ProposalFactory
 from tests.proposals.test_letter_reader import make_letter
@@ -152,17 +153,37 @@ def test_a_database_error_rolls_back_that_file_only(tmp_path, monkeypatch):
     write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
     real_reply = services._reply
 
-    def fail_on_the_second(letter, *args):
+    def fail_on_the_second(letter, *args, **kwargs):
         if letter.proposal_number == "011":
-            real_reply(letter, *args)  # the row is written, then the file fails
+            real_reply(letter, *args, **kwargs)  # the row is written, then the file fails
             raise IntegrityError("simulated")
-        return real_reply(letter, *args)
+        return real_reply(letter, *args, **kwargs)
 
     monkeypatch.setattr(services, "_reply", fail_on_the_second)
     output = run(tmp_path)
     assert "2.txt: failed" in output and "simulated" in output
     assert list(Proposal.objects.values_list("number", flat=True)) == [10]
     assert ReplyLetter.objects.count() == 1
+
+
+def test_rows_a_failed_file_added_are_not_reused(tmp_path, monkeypatch):
+    # The run remembers the session, unit and proposer it adds only once they are committed.
+    write(tmp_path, "1.txt", make_letter())
+    write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
+    real_reply = services._reply
+
+    def fail_on_the_first(letter, *args, **kwargs):
+        if letter.proposal_number == "010":
+            raise IntegrityError("simulated")
+        return real_reply(letter, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_reply", fail_on_the_first)
+    output = run(tmp_path)
+    assert "1 imported" in output and "1 failed" in output
+    reply = ReplyLetter.objects.select_related("unit", "assignment__proposal__session").get()
+    assert reply.unit.name == "国家试验区管委会办公室"
+    assert reply.assignment.proposal.number == 11
+    assert HandlingUnit.objects.count() == Session.objects.count() == 1
 
 
 def test_missing_and_unsupported_paths_are_reported(tmp_path):
@@ -296,3 +317,22 @@ def test_json_names_files_whose_names_are_not_utf8(tmp_path):
     (line,) = dry_run_json(tmp_path)
     assert line["file"].endswith("bad\ufffd.txt")
     json.dumps(line).encode("utf-8")  # printable
+
+
+# ---------------------------------------------------------------------------------- speed
+
+
+def test_a_letter_takes_a_few_queries_whatever_the_run(tmp_path, django_assert_max_num_queries):
+    for number in range(1, 21):
+        title = f"关于市政协十四届五次会议第{number:03d}号提案答复的函"
+        write(
+            tmp_path,
+            f"{number}.txt",
+            make_letter(doc=f"景国试管办案字〔2025〕{number}号", title=title),
+        )
+    # A new letter: its proposal (found or added, in a savepoint), assignment, the check
+    # that its document number is not another proposal's, its reply; and its own
+    # savepoint. The session, unit, proposer and class are read once for the whole run.
+    with django_assert_max_num_queries(20 * 9 + 20):
+        output = run(tmp_path)
+    assert "20 imported" in output

@@ -7,7 +7,8 @@
 Folders are searched recursively. Each file is imported in its own transaction: a file that
 cannot be read, or lacks what a record needs, changes nothing and is reported with the
 reason; a letter already imported is recognised (by its unit and document number) and not
-duplicated. The summary counts imported, updated, skipped and failed files.
+duplicated. Files are committed a batch at a time, and reported once committed. The summary
+counts imported, updated, skipped and failed files.
 """
 
 import argparse
@@ -16,10 +17,11 @@ import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import batched
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from proposals.letters.reader import NotALetter, ParsedLetter, read_letter
@@ -28,6 +30,7 @@ from proposals.models import OutcomeClass
 from proposals.services import (
     CREATED,
     UPDATED,
+    ImportLookups,
     LetterNotImportable,
     letter_import,
     unknown_class_warning,
@@ -35,6 +38,9 @@ from proposals.services import (
 
 IMPORTED, SKIPPED, FAILED = "imported", "skipped", "failed"
 OUTCOMES = [IMPORTED, UPDATED, SKIPPED, FAILED]
+# Each file has a transaction of its own (a savepoint), committed with the rest of its batch:
+# a commit per file (a disk flush each) held an import to some 50 files a second.
+FILES_PER_COMMIT = 50
 # The keys of --format json, in order (null where the letter does not say).
 logger = logging.getLogger(__name__)
 JSON_FIELDS = [
@@ -106,13 +112,15 @@ def read_file(path: Path, known_codes: set[str]) -> FileReport:
     return FileReport(path, "read", letter=letter, warnings=warnings)
 
 
-def import_file(path: Path, known_codes: set[str], *, publish: bool) -> FileReport:
+def import_file(
+    path: Path, known_codes: set[str], *, publish: bool, lookups: ImportLookups
+) -> FileReport:
     """Read one file and create or update its records, in a transaction of its own."""
     report = read_file(path, known_codes)
     if report.letter is None:
         return report
     try:
-        result = letter_import(letter=report.letter, publish=publish)
+        result = letter_import(letter=report.letter, publish=publish, lookups=lookups)
     except LetterNotImportable as error:
         report.outcome, report.reason = FAILED, str(error)
         return report
@@ -159,17 +167,22 @@ class Command(BaseCommand):
         self.verbosity = verbosity
         files = letter_files(paths)
         known_codes = set(OutcomeClass.objects.values_list("code", flat=True))
+        lookups = ImportLookups()
         counts = Counter()
         stream = getattr(self.stderr, "_out", sys.stderr)
         show_bar = progress if progress is not None else stream.isatty()
         self.bar = tqdm(files, unit="file", file=stream, disable=not show_bar or len(files) < 2)
-        for path in self.bar:
-            if dry_run:
-                report = read_file(path, known_codes)
-            else:
-                report = import_file(path, known_codes, publish=publish)
-            counts[report.outcome] += 1
-            self.show(report, dry_run=dry_run)
+        for batch in batched(self.bar, FILES_PER_COMMIT):
+            with transaction.atomic():
+                reports = [
+                    read_file(path, known_codes)
+                    if dry_run
+                    else import_file(path, known_codes, publish=publish, lookups=lookups)
+                    for path in batch
+                ]
+            for report in reports:
+                counts[report.outcome] += 1
+                self.show(report, dry_run=dry_run)
         self.bar.close()
         self.summary(counts, dry_run=dry_run, total=len(files))
 
