@@ -92,11 +92,12 @@ class Target:
     def check(self, figures) -> dict:
         value = getattr(figures, self.measure)
         if value is None:
-            return {"target": self.label, "met": None, "off_by_percent": None}
+            return {"target": self.label, "value": None, "met": None, "off_by_percent": None}
         met = value >= self.limit if self.at_least else value <= self.limit
         off_by = (1 - value / self.limit) if self.at_least else (value / self.limit - 1)
         return {
             "target": self.label,
+            "value": value,
             "met": met,
             "off_by_percent": None if met else round(100 * off_by),
         }
@@ -522,8 +523,11 @@ def target_marks(checks: list[dict]) -> str:
             marks.append(f"? {check['target']}")
         elif check["met"]:
             marks.append(f"✓ {check['target']}")
-        else:
+        elif check["off_by_percent"] < 100:
             marks.append(f"✗ {check['target']} (off by {check['off_by_percent']} %)")
+        else:  # a figure several times its limit
+            times = check["off_by_percent"] / 100 + 1
+            marks.append(f"✗ {check['target']} (×{times:,.0f})")
     return "; ".join(marks)
 
 

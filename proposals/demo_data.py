@@ -13,8 +13,8 @@ Units and categories are found by name and shared with real data (made where mis
 deleted); demo proposers have their address at DEMO_EMAIL_DOMAIN, which is never delivered.
 
 Rows are planned in Python with one `random.Random(seed)` (one seed and one day give the same
-data) and written a session at a time with bulk inserts: the number of queries grows with the
-sessions and batches, not with the rows.
+data) and written a session at a time, one statement a table (COPY on PostgreSQL, executemany
+elsewhere): the number of queries grows with the sessions, not with the rows.
 """
 
 import itertools

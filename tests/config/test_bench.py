@@ -110,6 +110,7 @@ def test_a_target_met_and_one_missed_by_how_much():
     figures = bench.PageFigures("statistics", "/supervision/", p50_ms=150.0, queries=4)
     assert bench.QUERIES.check(figures) == {
         "target": "≤ 6 queries",
+        "value": 4,
         "met": True,
         "off_by_percent": None,
     }
@@ -139,6 +140,7 @@ def sample_report() -> dict:
     admin = bench.PageFigures("admin: replies", "/admin/proposals/replyletter/", status=302)
     search = bench.PageFigures("search", "/proposals/?q=发展", status=200, fresh_ms=61_000.0)
     bench.with_ratios([ping, listing, admin, search])
+    bench.checked(search, bench.latency(50))
     bench.checked(listing, (bench.HALF_OF_PING, bench.QUERIES))
     export = bench.BatchFigures(
         "export csv",
@@ -179,6 +181,7 @@ def test_the_table_one_line_per_measurement_with_its_targets():
     assert "HTTP 302: not loaded" in admin and "–" in admin
     search = next(line for line in lines if line.startswith("search"))
     assert "61,000.0" in search and "too slow to load" in search
+    assert search.endswith("? p50 ≤ 50 ms; ✗ fresh ≤ 50 ms (×1,220)")
     export = next(line for line in lines if line.startswith("export csv"))
     assert "100,000" in export and "25,000" in export
     assert export.endswith("✓ ≥ 20000 rows/s; ✓ growth ≤ 50 MB")
@@ -191,6 +194,7 @@ def test_the_figures_as_json(tmp_path):
     assert saved == report
     assert saved["pages"][1]["targets"][0] == {
         "target": "≥ 0.5 × ping",
+        "value": 0.4,
         "met": False,
         "off_by_percent": 20,
     }
