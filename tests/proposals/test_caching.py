@@ -27,6 +27,7 @@ from tests.factories import (
     SupervisorFactory,
     unit_staff,
 )
+from tests.proposals.test_admin import reply_post_data
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_rows")]
 
@@ -130,20 +131,7 @@ def test_a_reply_logged_and_published_shows_on_the_very_next_request(
 
     response = staff.post(
         reverse("admin:proposals_replyletter_add"),
-        {
-            "assignment": assignment.pk,
-            "round": 1,
-            "doc_number": doc_number,
-            "title": "关于提案答复的函",
-            "addressee": "尊敬的委员",
-            "proposal_title": assignment.proposal.title,
-            "body": "正文",
-            "signing_unit": assignment.unit.name,
-            "signed_on": "2025-04-29",
-            "copied_to": "市政协提案委员会，市政府督查室。",
-            "contact_name": "洪迈",
-            "contact_phone": "15107989915",
-        },
+        reply_post_data(assignment, doc_number=doc_number),
     )
     assert response.status_code == 302
     reply = ReplyLetter.objects.get()
