@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # which took 7.5 s instead of 0.35 s for a session of 5 000 proposals: off for the app.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
+    # libpq waits for a server that does not answer as long as TCP does (minutes): a few
+    # seconds, then the pages answer 503 (`?connect_timeout=` in DATABASE_URL overrides it).
+    database_options.setdefault("connect_timeout", 3)
 
 # The cache holds whole pages and the filters' choices (proposals/caching.py), so every
 # gunicorn worker and server must share it: Redis (CACHE_URL=redis://host:6379/0; REDIS_URL
