@@ -11,8 +11,13 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import admin
-from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import lookup_spawns_duplicates, quote
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from .roles import is_supervisor, is_unit_staff, unit_ids_of
 
@@ -23,6 +28,22 @@ def in_units(paths: str | tuple[str, ...], unit_ids: list[int]) -> Q:
     if isinstance(paths, str):
         paths = (paths,)
     return reduce(or_, (Q(**{f"{path}__in": unit_ids}) for path in paths))
+
+
+class FastLinksChangeList(ChangeList):
+    """Django's list, linking its rows to their pages with one reverse() for the whole page
+    rather than one per row and link column (200 of them for 100 rows and two links)."""
+
+    PK_PLACEHOLDER = "0PK0"
+
+    @cached_property
+    def change_url(self) -> str:
+        """A row's URL, with PK_PLACEHOLDER for its primary key."""
+        return super().url_for_result(self.model(**{self.pk_attname: self.PK_PLACEHOLDER}))
+
+    def url_for_result(self, result):
+        pk = quote(getattr(result, self.pk_attname))
+        return self.change_url.replace(self.PK_PLACEHOLDER, str(pk), 1)
 
 
 class RoleAdmin(admin.ModelAdmin):
@@ -56,6 +77,19 @@ class RoleAdmin(admin.ModelAdmin):
 
     def _in_scope(self, request, obj) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def get_changelist(self, request, **kwargs):
+        return FastLinksChangeList
+
+    def action_checkbox(self, obj):
+        """The row's checkbox, as Django's, without rendering a widget's template for each
+        row (a fifth of the time of a list of 100 rows)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), obj),
+        )
 
     def has_module_permission(self, request):
         return is_supervisor(request.user) or is_unit_staff(request.user)
@@ -123,9 +157,16 @@ class OwnUnitsFilter(admin.RelatedFieldListFilter):
     every row of the list (SELECT DISTINCT unit over 200 000 replies) for the units in use."""
 
     def field_choices(self, field, request, model_admin):
+        units = self.all_units(field, request, model_admin)
+        if is_supervisor(request.user):
+            return units
+        own = set(unit_ids_of(request.user))
+        return [(pk, name) for pk, name in units if pk in own]
+
+    def all_units(self, field, request, model_admin) -> list[tuple[int, str]]:
+        """Every unit, (pk, name) in the units' order (a subclass may read them from a cache)."""
         ordering = self.field_admin_ordering(field, request, model_admin)
-        own = {} if is_supervisor(request.user) else {"pk__in": unit_ids_of(request.user)}
-        return field.get_choices(include_blank=False, limit_choices_to=own, ordering=ordering)
+        return field.get_choices(include_blank=False, ordering=ordering)
 
 
 class UnitScopedAdmin(RoleAdmin):

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from offices.admin_scoping import OwnUnitsFilter, RoleAdmin, RoleInlineMixin, UnitScopedAdmin
+from offices.models import HandlingUnit
 from offices.roles import is_supervisor, is_unit_staff, unit_ids_of
 
 from . import caching, selectors, services
@@ -94,16 +95,38 @@ class EstimatedCountPaginator(Paginator):
             return int(cursor.fetchone()[0])
 
 
-def outcome_classes(request) -> list[OutcomeClass]:
-    """The outcome classes, read once per request for the two filters that offer them."""
-    if not hasattr(request, "_outcome_classes"):
-        request._outcome_classes = list(OutcomeClass.objects.all())
-    return request._outcome_classes
+@caching.cached_reference
+def cached_filter_choices() -> dict[str, list[tuple]]:
+    """The reply list's filter choices from reference data (three queries, when not cached)."""
+    return {
+        "session": [(session.pk, str(session)) for session in Session.objects.all()],
+        "unit": list(HandlingUnit.objects.values_list("pk", "name")),
+        "outcome_class": [
+            (outcome.pk, str(outcome), outcome.group) for outcome in OutcomeClass.objects.all()
+        ],
+    }
+
+
+def filter_choices(request) -> dict[str, list[tuple]]:
+    """The filters' choices, read from the cache once per request for all the filters."""
+    if not hasattr(request, "_filter_choices"):
+        request._filter_choices = cached_filter_choices()
+    return request._filter_choices
+
+
+class SessionFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return filter_choices(request)["session"]
+
+
+class UnitFilter(OwnUnitsFilter):
+    def all_units(self, field, request, model_admin):
+        return filter_choices(request)["unit"]
 
 
 class OutcomeClassFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
-        return [(outcome.pk, str(outcome)) for outcome in outcome_classes(request)]
+        return [(pk, label) for pk, label, _group in filter_choices(request)["outcome_class"]]
 
 
 class OutcomeGroupFilter(admin.SimpleListFilter):
@@ -112,7 +135,7 @@ class OutcomeGroupFilter(admin.SimpleListFilter):
     outcome_path = "outcome_class"
 
     def lookups(self, request, model_admin):
-        groups = sorted({outcome.group for outcome in outcome_classes(request)})
+        groups = sorted({group for _pk, _label, group in filter_choices(request)["outcome_class"]})
         return [(group, group) for group in groups]
 
     def queryset(self, request, queryset):
@@ -461,8 +484,8 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     ]
     list_display_links = ["doc_number", "proposal_title_short"]
     list_filter = [
-        "assignment__proposal__session",
-        ("unit", OwnUnitsFilter),
+        ("assignment__proposal__session", SessionFilter),
+        ("unit", UnitFilter),
         ("outcome_class", OutcomeClassFilter),
         OutcomeGroupFilter,
         AttitudeRatingFilter,

@@ -133,6 +133,8 @@ SESSION_ENGINE = os.environ.get("SESSION_ENGINE") or "db"
 if "." not in SESSION_ENGINE:
     SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_ENGINE}"
 
+# Django's model backend, with a user's role and permissions read in fewer queries.
+AUTHENTICATION_BACKENDS = ["offices.roles.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -453,22 +453,8 @@ class TestQueryCounts:
 
 class TestReplyListAtScale:
     """The replies' list as it must work with 200 000 of them: no query that reads every
-    reply (a full count, the units or rounds in use), a fixed number of queries."""
-
-    def test_supervisors_list_runs_a_fixed_number_of_queries(self, client):
-        for _ in range(3):
-            SatisfactionFormFactory()
-        client.force_login(SupervisorFactory())
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(admin_url("replyletter", "changelist"))
-        assert response.status_code == 200
-        # The session, the user and their group; the choices of the session, unit and class
-        # filters; the count (on PostgreSQL, the table's size first); the two permission
-        # reads of the auth app's own admins; the page and the forms shown on it.
-        assert len(queries) <= 12
-        for query in queries:
-            sql = query["sql"]
-            assert not ("DISTINCT" in sql and '"proposals_replyletter"' in sql), sql
+    reply (a full count, the units or rounds in use); its queries are counted in
+    test_admin_changelist.py."""
 
     @pytest.mark.parametrize(
         ("query", "shown", "hidden"),

@@ -97,12 +97,12 @@ def test_statistics_run_a_fixed_number_of_queries_on_a_miss_and_a_hit(
 ):
     answered_proposals(rows)
     supervisor_client.get(STATISTICS, {"session": session, "by": "category"})  # reference data
-    # Each request reads the login session, the user and the supervisors group (3); a miss
-    # then counts proposals by category and assignments by unit, and lists the dissatisfied
-    # and the overdue (4).
-    with django_assert_max_num_queries(3 + 4):
+    # Each request reads the login session and the user, with their role (2); a miss then
+    # counts proposals by category and assignments by unit, and lists the dissatisfied and
+    # the overdue (4).
+    with django_assert_max_num_queries(2 + 4):
         assert supervisor_client.get(STATISTICS, {"session": session}).status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert supervisor_client.get(STATISTICS, {"session": session}).status_code == 200
 
 
