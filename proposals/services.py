@@ -1,5 +1,6 @@
 """Writes that do more than save one row."""
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,7 +65,7 @@ class LetterNotImportable(ValueError):
 
 @dataclass
 class ImportLookups:
-    """The rows a run of imports finds by name (sessions, proposers, units, outcome classes),
+    """The rows a run of imports finds by name (sessions, units, proposers, outcome classes),
     each read once however many letters name it: a thousand letters name a handful.
 
     A row an import adds is remembered only once its transaction commits, so that a file
@@ -72,16 +73,15 @@ class ImportLookups:
 
     rows: dict = field(default_factory=dict)
 
-    def get[M: models.Model](self, key: tuple, find: Callable[[], tuple[M, bool]]) -> M:
-        """The row for `key`; `find()` looks it up or adds it: (row, whether added)."""
-        if key in self.rows:
-            return self.rows[key]
-        row, created = find()
-        if created:
-            transaction.on_commit(lambda: self.rows.setdefault(key, row))
-        else:
-            self.rows[key] = row
-        return row
+    def get(self, key: tuple, find: Callable[[], object]) -> object:
+        """The row for `key`, found by `find()` the first time."""
+        if key not in self.rows:
+            self.rows[key] = find()
+        return self.rows[key]
+
+    def added(self, key: tuple, row: models.Model) -> None:
+        """A row the current transaction added (or will insert before it commits)."""
+        transaction.on_commit(lambda: self.rows.setdefault(key, row))
 
 
 EMPTY = (None, "", [])
@@ -119,87 +119,10 @@ def unknown_class_warning(code: str) -> str:
     return f"办理结果分类“{code}”不属于任何已设置的分类方案，未记录。"
 
 
-def _outcome_class(
-    code: str | None, warnings: list[str], lookups: ImportLookups
-) -> OutcomeClass | None:
-    if not code:
-        return None
-    found = lookups.get(("outcome class", code), lambda: (outcome_class_for(code), False))
-    if found is None:
-        warnings.append(unknown_class_warning(code))
-    return found
-
-
 def _printed_number(text: str) -> tuple[str, int, int]:
     if parts := split_printed_number(text):
         return parts
     raise LetterNotImportable(f"提案编号“{text}”无法识别。")
-
-
-def _session(letter: ParsedLetter, digits: int) -> tuple[Session, bool]:
-    """The session the letter names: the same committee's, else the one meeting of that term
-    (letters name one committee in several ways: 市政协, 政协景德镇市…); added if none."""
-    sessions = Session.objects.filter(term=letter.term, meeting=letter.meeting)
-    session = sessions.filter(committee=letter.committee).first() or sessions.first()
-    if session:
-        return session, False
-    year = letter.signed_on.year if letter.signed_on else letter.doc_year
-    if year is None:
-        raise LetterNotImportable("无法确定会议年份：函中没有成文日期，也没有文号年份。")
-    committee = {"committee": letter.committee} if letter.committee else {}
-    session = Session.objects.create(
-        **committee, term=letter.term, meeting=letter.meeting, year=year, number_digits=digits
-    )
-    return session, True
-
-
-def _unit(letter: ParsedLetter) -> tuple[HandlingUnit, bool]:
-    """The signing unit, by its short or its full name; a unit never seen is added."""
-    unit = HandlingUnit.objects.filter(Q(name=letter.unit) | Q(full_name=letter.unit)).first()
-    if unit:
-        return unit, False
-    return HandlingUnit.objects.create(name=letter.unit, doc_prefix=letter.doc_prefix or ""), True
-
-
-def _assignment(
-    letter: ParsedLetter,
-    proposal: Proposal,
-    unit: HandlingUnit,
-    warnings: list[str],
-    *,
-    new_proposal: bool,
-) -> tuple[Assignment, bool]:
-    """The proposal's assignment to the unit, and whether it was added (a proposal the
-    import has just added has none yet)."""
-    if not new_proposal:
-        assignment = proposal.assignments.filter(unit=unit).first()
-        if assignment:
-            return assignment, False
-    role = AssignmentRole.CO_HANDLING if letter.is_co_handling else AssignmentRole.LEAD
-    if role == AssignmentRole.LEAD and not new_proposal:
-        lead = proposal.assignments.filter(role=role).select_related("unit").first()
-        if lead:
-            warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
-    return Assignment.objects.create(proposal=proposal, unit=unit, role=role), True
-
-
-def _proposer(letter: ParsedLetter, lookups: ImportLookups) -> Proposer:
-    kind = ProposerKind.MEMBER if letter.proposer_is_member else ProposerKind.BODY
-    proposer = lookups.get(
-        ("proposer", letter.proposer_name, kind),
-        lambda: Proposer.objects.get_or_create(name=letter.proposer_name, kind=kind),
-    )
-    if letter.form:
-        _upsert(
-            Proposer,
-            {"pk": proposer.pk},
-            {
-                "address": letter.form.proposer_address or "",
-                "phone": letter.form.proposer_phone or "",
-            },
-            overwrite=False,
-        )
-    return proposer
 
 
 def _check_importable(letter: ParsedLetter) -> None:
@@ -218,7 +141,54 @@ def _check_importable(letter: ParsedLetter) -> None:
         raise LetterNotImportable("函中缺少：" + "、".join(missing))
 
 
+def _find_session(letter: ParsedLetter) -> Session | None:
+    """The session the letter names: the same committee's, else the one meeting of that term
+    (letters name one committee in several ways: 市政协, 政协景德镇市…)."""
+    sessions = Session.objects.filter(term=letter.term, meeting=letter.meeting)
+    return sessions.filter(committee=letter.committee).first() or sessions.first()
+
+
+def _session_year(letter: ParsedLetter) -> int:
+    """The year of a session the letter is the first to name: its date's, else its
+    document number's."""
+    year = letter.signed_on.year if letter.signed_on else letter.doc_year
+    if year is None:
+        raise LetterNotImportable("无法确定会议年份：函中没有成文日期，也没有文号年份。")
+    return year
+
+
+def _find_unit(letter: ParsedLetter) -> HandlingUnit | None:
+    """The signing unit, by its short or its full name."""
+    return HandlingUnit.objects.filter(Q(name=letter.unit) | Q(full_name=letter.unit)).first()
+
+
+def _proposer_key(letter: ParsedLetter) -> tuple:
+    kind = ProposerKind.MEMBER if letter.proposer_is_member else ProposerKind.BODY
+    return ("proposer", letter.proposer_name, kind)
+
+
+def _same(row: models.Model | None, other: models.Model) -> bool:
+    return row is other or (row is not None and row.pk is not None and row.pk == other.pk)
+
+
 @transaction.atomic
+def letters_import(
+    letters: list[ParsedLetter],
+    *,
+    publish: bool = False,
+    overwrite: bool = True,
+    lookups: ImportLookups | None = None,
+) -> list[LetterImport | LetterNotImportable]:
+    """Create or update the records the letters describe, in order, as letter_import would
+    one by one, in a few statements for them all: what they name is read at once, and the
+    rows they add are inserted together.
+
+    A letter that lacks what a record needs gets its LetterNotImportable in the list and
+    writes nothing; any other error rolls all of them back (import them one by one to know
+    which). A run importing many letters passes the same `lookups` to each call."""
+    return LetterBatch(publish=publish, overwrite=overwrite, lookups=lookups).run(letters)
+
+
 def letter_import(
     *,
     letter: ParsedLetter,
@@ -230,40 +200,387 @@ def letter_import(
     unit, assignment, the reply itself and the filled-in form where the letter carries one.
 
     Running it again on the same letter changes nothing; with overwrite=False it only adds
-    what is missing, so edits made since in the admin survive. A run importing many letters
-    passes the same `lookups` to each. Raises LetterNotImportable."""
-    _check_importable(letter)
-    lookups = lookups or ImportLookups()
-    warnings = list(letter.warnings)
-    prefix, number, digits = _printed_number(letter.proposal_number)
-    session = lookups.get(
-        ("session", letter.committee, letter.term, letter.meeting),
-        lambda: _session(letter, digits),
-    )
-    proposer = _proposer(letter, lookups)
-    proposal, new_proposal = Proposal.objects.get_or_create(
-        session=session,
-        number_prefix=prefix,
-        number=number,
-        defaults={
-            "title": letter.proposal_title or letter.title or "",
-            "proposer": proposer,
-            "status": ProposalStatus.REPLIED,
-        },
-    )
-    unit = lookups.get(("unit", letter.unit), lambda: _unit(letter))
-    assignment, new_assignment = _assignment(
-        letter, proposal, unit, warnings, new_proposal=new_proposal
-    )
-    values = _reply_values(letter, publish, warnings, lookups)
-    reply, state = _reply(letter, assignment, values, overwrite, new_assignment=new_assignment)
-    if state == CREATED:
-        _proposal_answered(reply)
-    if letter.form:
-        form_state = _form(letter, reply, proposer, warnings, new_reply=state == CREATED)
-        if state == UNCHANGED and form_state != UNCHANGED:
-            state = UPDATED
-    return LetterImport(reply=reply, state=state, warnings=warnings)
+    what is missing, so edits made since in the admin survive. Raises LetterNotImportable."""
+    (result,) = letters_import([letter], publish=publish, overwrite=overwrite, lookups=lookups)
+    if isinstance(result, LetterNotImportable):
+        raise result
+    return result
+
+
+# The statuses a reply turns into 已答复 (see _proposal_answered, LetterBatch.answered).
+ANSWERED = {ProposalStatus.ASSIGNED, ProposalStatus.REGISTERED, ProposalStatus.REHANDLING}
+# The rows a batch inserts, in the order their foreign keys need.
+BATCH_MODELS = [Proposer, Proposal, Assignment, ReplyLetter, SatisfactionForm]
+
+
+class LetterBatch:
+    """The import of a list of letters (see letters_import).
+
+    It holds, for the proposals, assignments and document numbers the letters name, every row
+    the database has (read once: `fetch`) and every row the batch adds: the proposers,
+    proposals, assignments, replies and forms it adds wait in `pending` until `flush`
+    inserts them (at the end, or before a step that reads them from the database). Sessions
+    and units, a handful in a run, are inserted at once."""
+
+    def __init__(self, *, publish: bool, overwrite: bool, lookups: ImportLookups | None):
+        self.publish, self.overwrite = publish, overwrite
+        self.lookups = lookups or ImportLookups()
+        self.added = {}  # lookup key -> a row this batch added
+        self.missing = set()  # lookup keys the database has no row for
+        self.new = set()  # (model, pk) of the sessions and units this batch added
+        self.proposals = {}  # (session pk, prefix, number) -> Proposal, or None: not there
+        self.assignments = {}  # proposal key -> its assignments, the batch's first
+        self.replies = {}  # (proposal key, unit pk) -> the assignment's replies, by id
+        self.numbered = {}  # (unit pk, document number) -> the reply, or None: not there
+        self.pending = defaultdict(list)  # model -> rows to insert
+        self.replied = []  # proposals to mark replied
+
+    def run(self, letters: list[ParsedLetter]) -> list:
+        self.fetch(letters)
+        results = []
+        for letter in letters:
+            try:
+                results.append(self.letter(letter))
+            except LetterNotImportable as error:
+                results.append(error)
+        self.flush()
+        return results
+
+    # --- reading
+
+    def row(self, key: tuple, find: Callable[[], models.Model | None]):
+        """The session, unit or proposer the key names, None while there is none."""
+        if key in self.added:
+            return self.added[key]
+        if key in self.missing:
+            return None
+        if key in self.lookups.rows:
+            return self.lookups.rows[key]
+        row = find()
+        if row is None:
+            self.missing.add(key)
+        elif (type(row), row.pk) in self.new:  # added under another name: the run keeps it
+            self.add(key, row)  # once committed
+        else:
+            self.lookups.rows[key] = row
+        return row
+
+    def add(self, key: tuple, row: models.Model) -> None:
+        self.added[key] = row
+        self.missing.discard(key)
+        self.lookups.added(key, row)
+
+    def fetch(self, letters: list[ParsedLetter]) -> None:
+        """Read what the letters name and the batch does not know yet, a statement a kind."""
+        named = []
+        for letter in letters:
+            try:
+                _check_importable(letter)
+                prefix, number, _digits = _printed_number(letter.proposal_number)
+            except LetterNotImportable:
+                continue
+            session = self.session(letter)
+            unit = self.unit(letter)
+            proposal_key = (session.pk, prefix, number) if session else None
+            named.append((letter, proposal_key, unit))
+        self.fetch_proposers({_proposer_key(letter) for letter, _key, _unit in named})
+        proposal_keys = {key for _letter, key, _unit in named if key}
+        self.fetch_proposals(proposal_keys - self.proposals.keys())
+        found = [self.proposals[key] for key in proposal_keys if self.proposals[key]]
+        self.fetch_assignments([p for p in found if self.key(p) not in self.assignments])
+        numbers = {
+            (unit.pk, letter.doc_number)
+            for letter, _key, unit in named
+            if unit and letter.doc_number
+        }
+        assignments = [
+            assignment
+            for proposal in found
+            for assignment in self.assignments[self.key(proposal)]
+            if self.assignment_key(assignment) not in self.replies
+        ]
+        self.fetch_replies(assignments, numbers - self.numbered.keys())
+
+    def session(self, letter: ParsedLetter) -> Session | None:
+        key = ("session", letter.committee, letter.term, letter.meeting)
+        return self.row(key, lambda: _find_session(letter))
+
+    def unit(self, letter: ParsedLetter) -> HandlingUnit | None:
+        return self.row(("unit", letter.unit), lambda: _find_unit(letter))
+
+    def fetch_proposers(self, keys: set[tuple]) -> None:
+        keys = {
+            key
+            for key in keys
+            if key not in self.added and key not in self.missing and key not in self.lookups.rows
+        }
+        if not keys:
+            return
+        names = {name for _tag, name, _kind in keys}
+        for proposer in Proposer.objects.filter(name__in=names).order_by("pk"):
+            key = ("proposer", proposer.name, proposer.kind)
+            if key in keys:
+                self.lookups.rows.setdefault(key, proposer)
+        self.missing |= {key for key in keys if key not in self.lookups.rows}
+
+    @staticmethod
+    def key(proposal: Proposal) -> tuple:
+        return (proposal.session_id, proposal.number_prefix, proposal.number)
+
+    def assignment_key(self, assignment: Assignment) -> tuple:
+        return (self.key(assignment.proposal), assignment.unit_id)
+
+    def fetch_proposals(self, keys: set[tuple]) -> None:
+        if not keys:
+            return
+        self.proposals |= dict.fromkeys(keys)
+        keys = {key for key in keys if (Session, key[0]) not in self.new}
+        if not keys:
+            return
+        candidates = Proposal.objects.order_by().filter(
+            session__in={session for session, _prefix, _number in keys},
+            number__in={number for _session, _prefix, number in keys},
+        )
+        for proposal in candidates:
+            if self.key(proposal) in keys:
+                self.proposals[self.key(proposal)] = proposal
+
+    def fetch_assignments(self, proposals: list[Proposal]) -> None:
+        if not proposals:
+            return
+        by_pk = {proposal.pk: proposal for proposal in proposals}
+        for proposal in proposals:
+            self.assignments[self.key(proposal)] = []
+        for assignment in Assignment.objects.filter(proposal__in=by_pk).select_related("unit"):
+            assignment.proposal = by_pk[assignment.proposal_id]
+            self.assignments[self.key(assignment.proposal)].append(assignment)
+
+    def fetch_replies(self, assignments: list[Assignment], numbers: set[tuple]) -> None:
+        """The replies of the assignments, and those holding the document numbers."""
+        if not (assignments or numbers):
+            return
+        ours = {assignment.pk: assignment for assignment in assignments}
+        for assignment in assignments:
+            self.replies[self.assignment_key(assignment)] = []
+        self.numbered |= dict.fromkeys(numbers)
+        numbers = {number for number in numbers if (HandlingUnit, number[0]) not in self.new}
+        if not (ours or numbers):
+            return
+        wanted = Q(assignment__in=ours)
+        if numbers:
+            wanted |= Q(
+                unit__in={unit for unit, _number in numbers},
+                doc_number__in={number for _unit, number in numbers},
+            )
+        replies = ReplyLetter.objects.filter(wanted).select_related(
+            "assignment__proposal__session",
+            "outcome_class",  # compared by _bring_to
+        )
+        for reply in replies.order_by("id"):
+            if reply.assignment_id in ours:
+                reply.assignment = ours[reply.assignment_id]
+                self.replies[self.assignment_key(reply.assignment)].append(reply)
+            if (reply.unit_id, reply.doc_number) in numbers:
+                self.numbered[(reply.unit_id, reply.doc_number)] = reply
+
+    # --- one letter
+
+    def letter(self, letter: ParsedLetter) -> LetterImport:
+        """Find what the letter names, check it (LetterNotImportable, nothing written), then
+        add what is missing."""
+        _check_importable(letter)
+        prefix, number, digits = _printed_number(letter.proposal_number)
+        self.fetch([letter])  # all known already, unless an earlier letter added its session
+        session = self.session(letter)
+        year = None if session else _session_year(letter)
+        unit = self.unit(letter)
+        proposal = self.proposals[(session.pk, prefix, number)] if session else None
+        assignment = self.assignment_of(proposal, unit) if proposal and unit else None
+        reply = self.reply_of(letter, assignment, unit) if unit else None
+
+        warnings = list(letter.warnings)
+        if session is None:
+            committee = {"committee": letter.committee} if letter.committee else {}
+            session = Session.objects.create(
+                **committee,
+                term=letter.term,
+                meeting=letter.meeting,
+                year=year,
+                number_digits=digits,
+            )
+            self.add(("session", letter.committee, letter.term, letter.meeting), session)
+            self.new.add((Session, session.pk))
+            # Another name of its committee finds it too (see _find_session).
+            self.missing = {key for key in self.missing if key[0] != "session"}
+        if unit is None:
+            unit = HandlingUnit.objects.create(name=letter.unit, doc_prefix=letter.doc_prefix or "")
+            self.add(("unit", letter.unit), unit)
+            self.new.add((HandlingUnit, unit.pk))
+        proposer = self.proposer(letter)
+        new_proposal = proposal is None
+        if new_proposal:
+            proposal = self.new_proposal(letter, session, prefix, number, proposer)
+        if assignment is None:
+            assignment = self.new_assignment(letter, proposal, unit, warnings, new_proposal)
+        values = _reply_values(letter, self.publish, warnings, self.lookups)
+        reply, state = self._reply(letter, assignment, reply, values)
+        if state == CREATED:
+            self.answered(proposal, assignment)
+        if letter.form:
+            form_state = self.form(letter, reply, proposer, warnings, new_reply=state == CREATED)
+            if state == UNCHANGED and form_state != UNCHANGED:
+                state = UPDATED
+        return LetterImport(reply=reply, state=state, warnings=warnings)
+
+    def assignment_of(self, proposal: Proposal, unit: HandlingUnit) -> Assignment | None:
+        assignments = self.assignments[self.key(proposal)]
+        return next((a for a in assignments if a.unit_id == unit.pk), None)
+
+    def reply_of(self, letter, assignment, unit) -> ReplyLetter | None:
+        """The reply the letter is, if there: by its document number, else (a letter without
+        a number is known by its date: another date, another round) by its date. A document
+        number the unit already used for another proposal: the letter or the record is wrong,
+        and moving the reply (with its forms) would hide that."""
+        if not letter.doc_number:
+            replies = self.replies[self.assignment_key(assignment)] if assignment else []
+            same_day = [
+                r for r in replies if r.doc_number == "" and r.signed_on == letter.signed_on
+            ]
+            return same_day[-1] if same_day else None
+        reply = self.numbered.get((unit.pk, letter.doc_number))
+        if reply is None or _same(assignment, reply.assignment):
+            return reply
+        proposal = reply.assignment.proposal
+        raise LetterNotImportable(
+            f"文号{letter.doc_number}已登记为{proposal.session}"
+            f"第{proposal.printed_number}号提案的答复，与函中的提案不符。"
+        )
+
+    def proposer(self, letter: ParsedLetter) -> Proposer:
+        key = _proposer_key(letter)
+        proposer = self.row(key, lambda: None)
+        if proposer is None:
+            proposer = Proposer(name=letter.proposer_name, kind=key[2])
+            self.pending[Proposer].append(proposer)
+            self.add(key, proposer)
+        if letter.form:
+            if proposer.pk is None:
+                self.flush()
+            _upsert(
+                Proposer,
+                {"pk": proposer.pk},
+                {
+                    "address": letter.form.proposer_address or "",
+                    "phone": letter.form.proposer_phone or "",
+                },
+                overwrite=False,
+            )
+        return proposer
+
+    def new_proposal(self, letter, session, prefix, number, proposer) -> Proposal:
+        proposal = Proposal(
+            session=session,
+            number_prefix=prefix,
+            number=number,
+            title=letter.proposal_title or letter.title or "",
+            proposer=proposer,
+            status=ProposalStatus.REPLIED,
+        )
+        self.pending[Proposal].append(proposal)
+        self.proposals[self.key(proposal)] = proposal
+        self.assignments[self.key(proposal)] = []
+        return proposal
+
+    def new_assignment(self, letter, proposal, unit, warnings, new_proposal) -> Assignment:
+        """The proposal's assignment to the unit; a second lead is warned about."""
+        role = AssignmentRole.CO_HANDLING if letter.is_co_handling else AssignmentRole.LEAD
+        assignments = self.assignments[self.key(proposal)]
+        lead = next((a for a in assignments if a.role == AssignmentRole.LEAD), None)
+        if role == AssignmentRole.LEAD and lead and not new_proposal:
+            warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
+        assignment = Assignment(proposal=proposal, unit=unit, role=role)
+        self.pending[Assignment].append(assignment)
+        assignments.insert(0, assignment)
+        self.replies[self.assignment_key(assignment)] = []
+        return assignment
+
+    def _reply(self, letter, assignment, reply, values) -> tuple[ReplyLetter, str]:
+        """The reply the letter is, brought to `values`: CREATED, UPDATED or UNCHANGED."""
+        if reply:
+            if reply.pk is None:  # added by an earlier letter of the batch
+                self.flush()
+            return reply, _bring_to(reply, values, overwrite=self.overwrite)
+        replies = self.replies[self.assignment_key(assignment)]
+        reply = ReplyLetter(
+            **values,
+            assignment=assignment,
+            unit=assignment.unit,
+            doc_number=letter.doc_number or "",
+            round=max((r.round for r in replies), default=0) + 1,
+        )
+        self.pending[ReplyLetter].append(reply)
+        replies.append(reply)
+        if letter.doc_number:
+            self.numbered[(assignment.unit.pk, letter.doc_number)] = reply
+        return reply, CREATED
+
+    def form(self, letter, reply, proposer, warnings, *, new_reply: bool) -> str:
+        """The filled-in form a letter carries, entered as a paper form once: a form already
+        there (online or paper) is the member's word and stays as it is."""
+        form = letter.form
+        if not (form.attitude_rating and form.result_rating):
+            warnings.append("所附征询意见表未勾选评价，未记录。")
+            return UNCHANGED
+        if not new_reply:  # the reply and the proposer are in the database (see _reply)
+            self.flush()
+            if SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
+                return UNCHANGED
+        self.pending[SatisfactionForm].append(
+            SatisfactionForm(
+                reply=reply,
+                rater=proposer,
+                attitude_rating=form.attitude_rating,
+                result_rating=form.result_rating,
+                comments=form.comments,
+                signature_name=form.signature_name,
+                signed_on=form.signed_on,
+                proposal_title_on_form=form.proposal_title or "",
+                channel=FormChannel.PAPER,
+            )
+        )
+        return CREATED
+
+    # --- writing
+
+    def answered(self, proposal: Proposal, assignment: Assignment) -> None:
+        """The proposal reads as replied, unless another unit still owes a re-handled reply
+        (as _proposal_answered, from the rows the batch holds: all of the proposal's)."""
+        if proposal.status not in ANSWERED:
+            return
+        others = [a for a in self.assignments[self.key(proposal)] if a is not assignment]
+        if not any(self.owes_rehandled_reply(other) for other in others):
+            proposal.status = ProposalStatus.REPLIED
+            self.replied.append(proposal)
+
+    def owes_rehandled_reply(self, assignment: Assignment) -> bool:
+        due = assignment.rehandling_round
+        replies = self.replies[self.assignment_key(assignment)]
+        return due is not None and not any(reply.round >= due for reply in replies)
+
+    def flush(self) -> None:
+        """Insert the rows the batch added, a statement a table, and mark the proposals
+        replied (bulk_create and update() send no signals: the cached pages are retired
+        once, for them all)."""
+        if not (self.pending or self.replied):
+            return
+        for model in BATCH_MODELS:
+            if rows := self.pending.pop(model, None):
+                model.objects.bulk_create(rows)
+        if self.replied:
+            replied = [proposal.pk for proposal in self.replied]
+            Proposal.objects.filter(pk__in=replied).update(status=ProposalStatus.REPLIED)
+            self.replied = []
+        caching.data_changed()
 
 
 def _reply_values(letter, publish, warnings, lookups) -> dict:
@@ -292,66 +609,15 @@ def _reply_values(letter, publish, warnings, lookups) -> dict:
     return values
 
 
-def _reply(
-    letter, assignment, values, overwrite, *, new_assignment: bool
-) -> tuple[ReplyLetter, str]:
-    """The reply the letter is, brought to `values`: CREATED, UPDATED or UNCHANGED. An
-    assignment the import has just added has no replies yet."""
-    if letter.doc_number:
-        _check_not_elsewhere(letter.doc_number, assignment)
-        lookup = {"assignment": assignment, "doc_number": letter.doc_number}
-    else:  # a letter without a number is known by its date: another date, another round
-        lookup = {"assignment": assignment, "doc_number": "", "signed_on": letter.signed_on}
-    reply = None if new_assignment else ReplyLetter.objects.filter(**lookup).first()
-    if reply:
-        return reply, _bring_to(reply, values, overwrite=overwrite)
-    last = 0 if new_assignment else assignment.replies.aggregate(last=models.Max("round"))["last"]
-    values = values | lookup | {"unit_id": assignment.unit_id, "round": (last or 0) + 1}
-    return ReplyLetter.objects.create(**values), CREATED
-
-
-def _check_not_elsewhere(doc_number: str, assignment: Assignment) -> None:
-    """A document number the unit already used for another proposal: the letter or the
-    record is wrong, and moving the reply (with its forms) would hide that."""
-    elsewhere = (
-        ReplyLetter.objects.filter(unit=assignment.unit_id, doc_number=doc_number)
-        # Says what the unique index on (unit, document number) is limited to, so that
-        # SQLite uses it rather than read every reply of the unit.
-        .exclude(doc_number="")
-        .exclude(assignment=assignment)
-    )
-    if not elsewhere.exists():  # the usual answer, asked without joins
-        return
-    other = elsewhere.select_related("assignment__proposal__session").first()
-    raise LetterNotImportable(
-        f"文号{doc_number}已登记为{other.assignment.proposal.session}"
-        f"第{other.assignment.proposal.printed_number}号提案的答复，与函中的提案不符。"
-    )
-
-
-def _form(letter, reply, proposer, warnings, *, new_reply: bool) -> str:
-    """The filled-in form a letter carries, entered as a paper form once: a form already
-    there (online or paper) is the member's word and stays as it is."""
-    form = letter.form
-    if not (form.attitude_rating and form.result_rating):
-        warnings.append("所附征询意见表未勾选评价，未记录。")
-        return UNCHANGED
-    if not new_reply and SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
-        return UNCHANGED
-    SatisfactionForm.objects.create(
-        reply=reply,
-        rater=proposer,
-        **{
-            "attitude_rating": form.attitude_rating,
-            "result_rating": form.result_rating,
-            "comments": form.comments,
-            "signature_name": form.signature_name,
-            "signed_on": form.signed_on,
-            "proposal_title_on_form": form.proposal_title or "",
-            "channel": FormChannel.PAPER,
-        },
-    )
-    return CREATED
+def _outcome_class(
+    code: str | None, warnings: list[str], lookups: ImportLookups
+) -> OutcomeClass | None:
+    if not code:
+        return None
+    found = lookups.get(("outcome class", code), lambda: outcome_class_for(code))
+    if found is None:
+        warnings.append(unknown_class_warning(code))
+    return found
 
 
 # --- The member's satisfaction form: links, submission, voiding, re-handling --------------
@@ -585,9 +851,8 @@ def reply_logged(*, reply: ReplyLetter) -> None:
 
 def _proposal_answered(reply: ReplyLetter) -> None:
     """The proposal reads as replied, unless another unit still owes a re-handled reply."""
-    answered = {ProposalStatus.ASSIGNED, ProposalStatus.REGISTERED, ProposalStatus.REHANDLING}
     proposal = reply.assignment.proposal
-    if proposal.status in answered and not _still_rehandling(proposal, reply):
+    if proposal.status in ANSWERED and not _still_rehandling(proposal, reply):
         Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.REPLIED)
         caching.data_changed()  # update() sends no signal
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from offices.models import HandlingUnit
 from proposals import services
+from proposals.letters.reader import read_letter
 from proposals.letters.writer import letter_docx
 from proposals.management.commands import import_letters
 from proposals.management.commands.import_letters import JSON_FIELDS
@@ -151,15 +153,16 @@ TITLE_11 = "关于市政协十四届五次会议第011号提案答复的函"
 def test_a_database_error_rolls_back_that_file_only(tmp_path, monkeypatch):
     write(tmp_path, "1.txt", make_letter())
     write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
-    real_reply = services._reply
+    real_reply = services.LetterBatch._reply
 
-    def fail_on_the_second(letter, *args, **kwargs):
+    def fail_on_the_second(batch, letter, *args, **kwargs):
+        result = real_reply(batch, letter, *args, **kwargs)
         if letter.proposal_number == "011":
-            real_reply(letter, *args, **kwargs)  # the row is written, then the file fails
+            batch.flush()  # the rows are written, then the file fails
             raise IntegrityError("simulated")
-        return real_reply(letter, *args, **kwargs)
+        return result
 
-    monkeypatch.setattr(services, "_reply", fail_on_the_second)
+    monkeypatch.setattr(services.LetterBatch, "_reply", fail_on_the_second)
     output = run(tmp_path)
     assert "2.txt: failed" in output and "simulated" in output
     assert list(Proposal.objects.values_list("number", flat=True)) == [10]
@@ -170,14 +173,14 @@ def test_rows_a_failed_file_added_are_not_reused(tmp_path, monkeypatch):
     # The run remembers the session, unit and proposer it adds only once they are committed.
     write(tmp_path, "1.txt", make_letter())
     write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
-    real_reply = services._reply
+    real_reply = services.LetterBatch._reply
 
-    def fail_on_the_first(letter, *args, **kwargs):
+    def fail_on_the_first(batch, letter, *args, **kwargs):
         if letter.proposal_number == "010":
             raise IntegrityError("simulated")
-        return real_reply(letter, *args, **kwargs)
+        return real_reply(batch, letter, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_reply", fail_on_the_first)
+    monkeypatch.setattr(services.LetterBatch, "_reply", fail_on_the_first)
     output = run(tmp_path)
     assert "1 imported" in output and "1 failed" in output
     reply = ReplyLetter.objects.select_related("unit", "assignment__proposal__session").get()
@@ -319,20 +322,146 @@ def test_json_names_files_whose_names_are_not_utf8(tmp_path):
     json.dumps(line).encode("utf-8")  # printable
 
 
+# ------------------------------------------------------------------ letters imported together
+
+
+def test_a_batch_repeating_a_letter_imports_it_once(tmp_path):
+    write(tmp_path, "1.txt", make_letter())
+    write(tmp_path, "2.txt", make_letter(contact=None))
+    output = run(tmp_path)
+    assert "1 imported, 0 updated, 1 skipped" in output
+    assert ReplyLetter.objects.get().contact_phone == "15107989915"
+
+
+def test_a_number_used_twice_in_a_batch_fails_the_second_letter_and_it_adds_nothing(tmp_path):
+    write(tmp_path, "1.txt", make_letter())
+    # In a session the database does not have yet: it stays so.
+    write(tmp_path, "2.txt", make_letter(title="关于市政协十三届一次会议第011号提案答复的函"))
+    write(tmp_path, "3.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=TITLE_11))
+    output = run(tmp_path)
+    assert "2 imported, 0 updated, 0 skipped, 1 failed" in output
+    assert "2.txt: failed" in output and "已登记为市政协十四届五次会议第010号提案的答复" in output
+    assert list(Session.objects.values_list("term", flat=True)) == [14]
+    assert sorted(Proposal.objects.values_list("number", flat=True)) == [10, 11]
+
+
+def test_letters_without_a_number_in_one_batch_are_told_apart_by_their_date(tmp_path):
+    write(tmp_path, "1.txt", make_letter(doc=None))
+    write(tmp_path, "2.txt", make_letter(doc=None))
+    write(tmp_path, "3.txt", make_letter(doc=None, signed="2025年8月1日"))
+    assert "2 imported, 0 updated, 1 skipped" in run(tmp_path)
+    rounds = ReplyLetter.objects.order_by("round").values_list("round", "signed_on__month")
+    assert list(rounds) == [(1, 4), (2, 8)]
+
+
+def test_a_rehandled_proposal_reads_replied_once_every_unit_answered_again(tmp_path):
+    proposal = ProposalFactory(number=10, status=ProposalStatus.REHANDLING)
+    for name in ["国家试验区管委会办公室", "市教育局"]:
+        assignment = AssignmentFactory(proposal=proposal, unit__name=name, rehandling_round=2)
+        ReplyLetter.objects.create(
+            assignment=assignment, unit=assignment.unit, title="第一轮", addressee="委员"
+        )
+    write(tmp_path, "1.txt", make_letter(doc=None, signed="2025年8月1日"))
+    run(tmp_path)
+    assert Proposal.objects.get().status == ProposalStatus.REHANDLING  # 市教育局 owes one
+    write(tmp_path, "2.txt", make_letter(doc=None, unit="市教育局", signed="2025年8月2日"))
+    run(tmp_path)
+    assert Proposal.objects.get().status == ProposalStatus.REPLIED
+    assert sorted(ReplyLetter.objects.values_list("round", flat=True)) == [1, 1, 2, 2]
+
+
+def test_rows_a_rolled_back_batch_added_are_not_reused(tmp_path, monkeypatch):
+    # The session the first letter adds, the second finds by another name of its committee;
+    # the third fails, and the batch is imported again file by file.
+    monkeypatch.setattr(import_letters, "FILES_PER_COMMIT", 3)
+    write(tmp_path, "1.txt", make_letter())
+    write(tmp_path, "2.txt", make_letter(doc="景国试管办案字〔2025〕2号", title=OTHER_NAME_11))
+    write(tmp_path, "3.txt", make_letter(doc="景国试管办案字〔2025〕3号", title=TITLE_12))
+    write(tmp_path, "4.txt", make_letter(doc="景国试管办案字〔2025〕4号", title=OTHER_NAME_13))
+    real_reply = services.LetterBatch._reply
+
+    def fail_on_012(batch, letter, *args, **kwargs):
+        if letter.proposal_number == "012":
+            raise IntegrityError("simulated")
+        return real_reply(batch, letter, *args, **kwargs)
+
+    monkeypatch.setattr(services.LetterBatch, "_reply", fail_on_012)
+    output = run(tmp_path)
+    assert "3 imported, 0 updated, 0 skipped, 1 failed" in output
+    assert sorted(Proposal.objects.values_list("number", flat=True)) == [10, 11, 13]
+    assert Session.objects.count() == 1 and HandlingUnit.objects.count() == 1
+
+
+def test_a_batch_rolled_back_leaves_the_run_nothing_to_remember(monkeypatch):
+    letters = [
+        read_letter(make_letter()),
+        read_letter(make_letter(doc="景国试管办案字〔2025〕2号", title=OTHER_NAME_11)),
+        read_letter(make_letter(doc="景国试管办案字〔2025〕3号", title=TITLE_12)),
+    ]
+    real_reply = services.LetterBatch._reply
+
+    def fail_on_012(batch, letter, *args, **kwargs):
+        if letter.proposal_number == "012":
+            raise IntegrityError("simulated")
+        return real_reply(batch, letter, *args, **kwargs)
+
+    monkeypatch.setattr(services.LetterBatch, "_reply", fail_on_012)
+    lookups = services.ImportLookups()
+    with pytest.raises(IntegrityError):
+        services.letters_import(letters, lookups=lookups)
+    assert not Session.objects.exists() and not HandlingUnit.objects.exists()
+    # Not the session the second letter found under another name either.
+    assert [key for key in lookups.rows if key[0] != "outcome class"] == []
+
+
+TITLE_12 = "关于市政协十四届五次会议第012号提案答复的函"
+OTHER_NAME_11 = "关于景德镇市政协十四届五次会议第011号提案答复的函"
+OTHER_NAME_13 = "关于景德镇市政协十四届五次会议第013号提案答复的函"
+
+
 # ---------------------------------------------------------------------------------- speed
 
 
-def test_a_letter_takes_a_few_queries_whatever_the_run(tmp_path, django_assert_max_num_queries):
-    for number in range(1, 21):
-        title = f"关于市政协十四届五次会议第{number:03d}号提案答复的函"
-        write(
-            tmp_path,
-            f"{number}.txt",
-            make_letter(doc=f"景国试管办案字〔2025〕{number}号", title=title),
-        )
-    # A new letter: its proposal (found or added, in a savepoint), assignment, the check
-    # that its document number is not another proposal's, its reply; and its own
-    # savepoint. The session, unit, proposer and class are read once for the whole run.
-    with django_assert_max_num_queries(20 * 9 + 20):
-        output = run(tmp_path)
-    assert "20 imported" in output
+def test_new_letters_take_the_same_statements_however_many(tmp_path):
+    """The statements are the batch's, not the letter's: what the letters name is read at
+    once, and the rows they add are inserted together."""
+    counts = []
+    for count, meeting, unit in [(3, "四", "市教育局"), (40, "五", "市财政局")]:
+        folder = tmp_path / meeting
+        folder.mkdir()
+        for number in range(1, count + 1):
+            title = f"关于市政协十四届{meeting}次会议第{number:03d}号提案答复的函"
+            doc = f"景国试管办案字〔2025〕{number}号"
+            addressee = f"尊敬的委员{number}："  # a proposer of its own
+            text = make_letter(doc=doc, title=title, unit=unit, addressee=addressee)
+            write(folder, f"{number}.txt", text)
+        with CaptureQueriesContext(connection) as queries:
+            output = run(folder)
+        assert f"{count} imported" in output
+        counts.append(len(queries))
+    # The outcome classes the command knows; the session (by its committee, by its term
+    # and meeting), the unit and the proposers looked for; the session and the unit added;
+    # the letters' class; the proposers, proposals, assignments and replies inserted; the
+    # savepoint of the batch and its release. Neither the proposals nor the document numbers
+    # are looked for: the session and the unit are new, and nothing of theirs can be there.
+    assert counts == [14, 14]
+
+
+def test_unchanged_letters_take_the_same_statements_however_many(tmp_path):
+    counts = []
+    for count in [3, 40]:
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        for number in range(1, count + 1):
+            title = f"关于市政协十四届五次会议第{count}{number:03d}号提案答复的函"
+            doc = f"景国试管办案字〔{2000 + count}〕{number}号"
+            write(folder, f"{number}.txt", make_letter(doc=doc, title=title))
+        run(folder)
+        with CaptureQueriesContext(connection) as queries:
+            output = run(folder)
+        assert f"{count} skipped" in output
+        counts.append(len(queries))
+    # The outcome classes (the command's, the import's), the session, the unit, the
+    # proposer, the proposals, their assignments and their replies, each read once; the
+    # savepoint of the batch and its release.
+    assert counts == [10, 10]

@@ -127,7 +127,6 @@ def search_indexes() -> set[str]:
     return set(SEARCH_INDEXES) & set(constraints)
 
 
-
 @on_postgresql
 def test_the_bigram_function_is_declared_as_costly_as_it_is():
     # At the default cost of 100, PostgreSQL worked out the bigrams of every letter for a
