@@ -5,11 +5,12 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, F, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,12 +18,13 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from offices.admin_scoping import OwnUnitsFilter, RoleAdmin, RoleInlineMixin, UnitScopedAdmin
 from offices.models import HandlingUnit
 from offices.roles import is_supervisor, is_unit_staff, unit_ids_of
 
-from . import caching, selectors, services
+from . import caching, history, selectors, services
 from .forms import AssignmentForm, LetterFileForm, PaperFormForm, ReplyLetterForm
 from .models import (
     Assignment,
@@ -43,6 +45,32 @@ from .models import (
 PROPOSER_UNIT_PATHS = ("proposals__assignments__unit", "co_signed_proposals__assignments__unit")
 SCAN_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 PROPOSAL_NUMBER = re.compile(r"^\s*第?\s*([A-Za-z]*)0*(\d+)\s*号?\s*$")
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A record's history (proposals.history): who changed what, when and why, each field's
+    old and new value, for whoever may see the record (the admin's scoping applies: another
+    unit's record answers 403). Read-only: the library's revert form shows a past version
+    but takes no POST (SIMPLE_HISTORY_REVERT_DISABLED hides its button, nothing more)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_key(self.opts.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        self._check_key(self.opts.pk, object_id)
+        self._check_key(self.model.history.model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _check_key(field, value) -> None:
+        """A malformed id in the URL is a 404, not a 500."""
+        try:
+            field.to_python(unquote(value))
+        except ValidationError:
+            raise Http404 from None
 
 
 class ProposalNumberSearchMixin:
@@ -240,6 +268,23 @@ class CategoryAdmin(RoleAdmin):
 class OutcomeClassInline(RoleInlineMixin, admin.TabularInline):
     model = OutcomeClass
     extra = 1
+    show_change_link = True  # to the class's own page, and its history
+
+
+@admin.register(OutcomeClass)
+class OutcomeClassAdmin(HistoryAdmin, RoleAdmin):
+    """A class's page and history; classes are added and edited in their scheme."""
+
+    list_display = ["code", "group", "definition", "scheme", "position"]
+    list_filter = ["scheme"]
+    list_select_related = ["scheme"]
+    search_fields = ["code", "definition"]
+
+    def has_module_permission(self, request):
+        return False  # listed under their scheme
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(OutcomeScheme)
@@ -272,7 +317,7 @@ class AssignmentInline(RoleInlineMixin, admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+class ProposalAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin):
     unit_path = "assignments__unit"
     list_display = ["number_display", "title", "proposer", "session", "status", "is_key", "units"]
     list_display_links = ["number_display", "title"]
@@ -331,7 +376,7 @@ class ReplyInline(ReadOnlyListInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+class AssignmentAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin):
     unit_path = "unit"
     proposal_path = "proposal__"
     form = AssignmentForm
@@ -387,7 +432,7 @@ class AssignmentAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
             return _("期限未定")
         overdue = (timezone.localdate() - assignment.due_on).days
         if overdue > 0:
-            return format_html('<strong style="color:#b00">{}</strong>', _("逾期 %d 天") % overdue)
+            return format_html('<strong class="alert-text">{}</strong>', _("逾期 %d 天") % overdue)
         return _("办理中")
 
     @admin.display(description=_("答复函"))
@@ -464,14 +509,46 @@ def _file_warnings(letter, assignment) -> list[str]:
     return warnings
 
 
+class ReplyLetterAdminForm(ReplyLetterForm):
+    """The reply form, asking why when the class of a published reply changes: the reason
+    goes to the reply's history and, with the date and both classes, to its public page."""
+
+    outcome_change_reason = forms.CharField(
+        label=_("调整分类的理由"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_(
+            "这件答复函已公开：调整办理结果分类须写明理由。理由将连同调整日期和调整前后的分类"
+            "在公开页面上注明，请勿填写个人信息。"
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = (cleaned.get("outcome_change_reason") or "").strip()
+        cleaned["outcome_change_reason"] = reason
+        if self.changes_published_class() and not reason:
+            self.add_error(
+                "outcome_change_reason", _("这件答复函已公开：调整办理结果分类须写明理由。")
+            )
+        return cleaned
+
+    def changes_published_class(self) -> bool:
+        # The instance holds what is stored until the form is cleaned.
+        return bool(
+            self.instance.pk and self.instance.is_published and "outcome_class" in self.changed_data
+        )
+
+
 @admin.register(ReplyLetter)
-class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+class ReplyLetterAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin):
     unit_path = "unit"
     proposal_path = "assignment__proposal__"
     staff_can_add = True
     staff_can_change = True
     scoped_choices = {"assignment": "unit"}
-    form = ReplyLetterForm
+    form = ReplyLetterAdminForm
     list_display = [
         "doc_number",
         "outcome_code",
@@ -536,7 +613,22 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.is_published:
+            return fieldsets
+        # Published: a change of class asks why (ReplyLetterAdminForm), below the class.
+        with_reason = []
+        for name, options in fieldsets:
+            fields = []
+            for field in options["fields"]:
+                fields += [field, "outcome_change_reason"] if field == "outcome_class" else [field]
+            with_reason.append((name, {**options, "fields": fields}))
+        return with_reason
+
     def save_model(self, request, obj, form, change):
+        if reason := form.cleaned_data.get("outcome_change_reason"):
+            obj._change_reason = reason  # kept in the reply's history
         super().save_model(request, obj, form, change)
         if not change:
             services.reply_logged(reply=obj)
@@ -647,8 +739,9 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Publication is the proposals committee's decision, not the unit's; a logged reply
         # stays with its assignment and round, which its members' links were sent for.
+        # A withdrawn reply was sent by mistake: it is never published again.
         fields = [*self.readonly_fields, *(["assignment", "round"] if obj else [])]
-        if is_supervisor(request.user):
+        if is_supervisor(request.user) and not (obj and obj.withdrawn_at):
             return fields
         return [*fields, "is_published"]
 
@@ -684,15 +777,27 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
 
     @admin.action(description=_("公开所选答复函"))
     def publish(self, request, queryset):
-        count = queryset.update(is_published=True)
-        caching.data_changed()  # update() sends no signal
+        count = self._set_published(queryset, True)
         self.message_user(request, _("已公开 %d 件答复函。") % count, messages.SUCCESS)
 
     @admin.action(description=_("取消公开所选答复函"))
     def unpublish(self, request, queryset):
-        count = queryset.update(is_published=False)
-        caching.data_changed()  # update() sends no signal
+        count = self._set_published(queryset, False)
         self.message_user(request, _("已取消公开 %d 件答复函。") % count, messages.SUCCESS)
+
+    def _set_published(self, queryset, published: bool) -> int:
+        """Publish or unpublish the replies not so already, in one UPDATE; update() sends
+        no signal, so their history and the cached pages are seen to here."""
+        changing = queryset.filter(is_published=not published, withdrawn_at__isnull=True)
+        replies = list(changing.prefetch_related(None))
+        for reply in replies:
+            reply.is_published = published
+        ReplyLetter.objects.filter(pk__in=[reply.pk for reply in replies]).update(
+            is_published=published
+        )
+        history.record_changed(replies)
+        caching.data_changed()
+        return len(replies)
 
 
 @admin.register(FormInvitation)
@@ -753,7 +858,7 @@ class FormInvitationAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
 
 
 @admin.register(SatisfactionForm)
-class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
+class SatisfactionFormAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin):
     unit_path = "reply__unit"
     proposal_path = "reply__assignment__proposal__"
     staff_can_add = True
@@ -827,7 +932,7 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
     def voided(self, form):
         if form.voided_at:
             return format_html(
-                '<strong style="color:#b00">{}</strong> {} · {}：{}',
+                '<strong class="alert-text">{}</strong> {} · {}：{}',
                 _("已作废"),
                 timezone.localtime(form.voided_at).strftime("%Y-%m-%d %H:%M"),
                 form.voided_by,
@@ -871,13 +976,18 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         )
 
     def scan_view(self, request, pk):
-        """The scan, to those who may see the form: shown inline, never run."""
+        """The scan, to those who may see the form (their unit's staff, supervisors), read
+        through the storage and downloaded, never shown or run in the site's origin."""
         form = self.get_object(request, str(pk))
         if form is None or not form.scan or not self.has_view_permission(request, form):
             raise Http404
-        kind = form.scan.name.rsplit(".", 1)[-1]
-        response = FileResponse(form.scan.open("rb"), content_type=SCAN_CONTENT_TYPES[kind])
-        response["Content-Disposition"] = "inline"
+        name = form.scan.name.rsplit("/", 1)[-1]
+        content_type = SCAN_CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+        try:
+            scan = form.scan.open("rb")
+        except FileNotFoundError as missing:  # e.g. listed missing when an archive was made
+            raise Http404 from missing
+        response = FileResponse(scan, as_attachment=True, filename=name, content_type=content_type)
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
@@ -887,7 +997,7 @@ class SatisfactionFormAdmin(ProposalNumberSearchMixin, UnitScopedAdmin):
         if not form.pk or not form.has_title_mismatch:
             return "—"
         return format_html(
-            '<strong style="color:#b00">{}</strong><br>{}：{}<br>{}：{}',
+            '<strong class="alert-text">{}</strong><br>{}：{}<br>{}：{}',
             _("表上所印提案标题与答复函不一致"),
             _("表上"),
             form.proposal_title_on_form,

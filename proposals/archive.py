@@ -55,7 +55,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model, Prefetch
 from django.utils import timezone
 
-from . import caching
+from . import caching, history
 from .models import SatisfactionForm
 
 FORMAT = "proposal-reply-tracker-archive"
@@ -433,6 +433,11 @@ def _check_empty() -> None:
 
 
 def _load(archive: zipfile.ZipFile, manifest: dict, log) -> None:
+    with history.paused():
+        _load_rows(archive, manifest, log)
+
+
+def _load_rows(archive: zipfile.ZipFile, manifest: dict, log) -> None:
     for label in INSTALLED_BY_MIGRATIONS:  # listed children first
         apps.get_model(label)._base_manager.all().delete()
     for model in archived_models():

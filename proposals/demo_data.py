@@ -708,7 +708,10 @@ class _Writer:
     """Writes many planned rows fast: ids are drawn first, so that planned rows can point at
     one another, then each table is written in one statement, PostgreSQL's COPY or else an
     executemany. (bulk_create builds its SQL value by value: at this scale that took half
-    of the time, and PostgreSQL as long again to parse it.)"""
+    of the time, and PostgreSQL as long again to parse it.)
+
+    No audit trail (proposals.history) is written for these rows: they are synthetic, and
+    dropped at will; edits made to them later in the admin are recorded as any other."""
 
     PLAIN = frozenset({str, int, bool, type(None)})  # what a database takes as it is
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from offices.models import HandlingUnit
 
+from .history import AuditedHistory
+
 
 def choices_constraint(
     field: str, choices: type[models.TextChoices], name: str, *, blank: bool = False
@@ -204,6 +206,8 @@ class Proposal(models.Model):
     filed_on = models.DateField(_("提交日期"), null=True, blank=True)
     body = models.TextField(_("提案内容"), blank=True)
 
+    history = AuditedHistory(m2m_fields=["co_signers"])
+
     class Meta:
         verbose_name = _("提案")
         verbose_name_plural = _("提案")
@@ -278,6 +282,8 @@ class OutcomeClass(models.Model):
     definition = models.CharField(_("定义"), max_length=200)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    history = AuditedHistory()
+
     class Meta:
         verbose_name = _("办理结果分类")
         verbose_name_plural = _("办理结果分类")
@@ -327,6 +333,7 @@ class Assignment(models.Model):
     rehandling_due_on = models.DateField(_("重新办理答复期限"), null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = _("交办")
@@ -438,6 +445,7 @@ class ReplyLetter(models.Model):
     withdrawn_reason = models.TextField(_("撤回理由"), blank=True, editable=False)
 
     objects = ReplyLetterQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = _("答复函")
@@ -551,6 +559,7 @@ class SatisfactionForm(models.Model):
     void_reason = models.TextField(_("作废理由"), blank=True, editable=False)
 
     objects = SatisfactionFormQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = _("征询意见表")

@@ -1,6 +1,11 @@
 """Reads shared by the admin, the commands, the pages, the exports and the API."""
 
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .letters.reader import ParsedLetter
@@ -142,6 +147,53 @@ def listing_rows(proposals: QuerySet[Proposal], replies: QuerySet[ReplyLetter]):
 
 def proposal_page(pk: int, replies: QuerySet[ReplyLetter]) -> Proposal:
     """One proposal with its co-signers, units and visible replies, each with the number of
-    forms returned on it. Raises Proposal.DoesNotExist."""
+    forms returned on it and its `outcome_class_changes`. Raises Proposal.DoesNotExist."""
     replies = replies.annotate(form_count=Count("forms"))
-    return listing_rows(Proposal.objects.all(), replies).prefetch_related("co_signers").get(pk=pk)
+    proposal = (
+        listing_rows(Proposal.objects.all(), replies).prefetch_related("co_signers").get(pk=pk)
+    )
+    shown = [reply for a in proposal.assignments.all() for reply in a.visible_replies]
+    changes = outcome_class_changes([reply.pk for reply in shown])
+    for reply in shown:
+        reply.outcome_class_changes = changes.get(reply.pk, [])
+    return proposal
+
+
+@dataclass(frozen=True)
+class OutcomeClassChange:
+    """A change of a reply's outcome class made while it was published (codes as shown)."""
+
+    changed_on: date
+    old_code: str | None
+    new_code: str | None
+    reason: str
+
+
+def outcome_class_changes(reply_ids: list[int]) -> dict[int, list[OutcomeClassChange]]:
+    """The replies' changes of class made while they were published, oldest first, read
+    from their history (one query; none without replies)."""
+    if not reply_ids:
+        return {}
+    records = (
+        ReplyLetter.history.filter(id__in=reply_ids)
+        .order_by("id", "history_date", "history_id")
+        .values_list(
+            "id",
+            "history_date",
+            "is_published",
+            "outcome_class_id",
+            "outcome_class__code",
+            "history_change_reason",
+        )
+    )
+    changes = defaultdict(list)
+    previous = None
+    for record in records:
+        reply_id, changed_at, _published, class_id, code, reason = record
+        if previous and previous[0] == reply_id and previous[2] and previous[3] != class_id:
+            change = OutcomeClassChange(
+                timezone.localdate(changed_at), previous[4], code, reason or ""
+            )
+            changes[reply_id].append(change)
+        previous = record
+    return changes

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from offices.models import HandlingUnit
 from offices.roles import SUPERVISORS_GROUP
 
-from . import caching, links
+from . import caching, history, links
 from .letters.doc_numbers import split_doc_number
 from .letters.reader import ParsedLetter
 from .models import (
@@ -178,6 +178,7 @@ def letters_import(
     publish: bool = False,
     overwrite: bool = True,
     lookups: ImportLookups | None = None,
+    reasons: list[str] | None = None,
 ) -> list[LetterImport | LetterNotImportable]:
     """Create or update the records the letters describe, in order, as letter_import would
     one by one, in a few statements for them all: what they name is read at once, and the
@@ -185,8 +186,11 @@ def letters_import(
 
     A letter that lacks what a record needs gets its LetterNotImportable in the list and
     writes nothing; any other error rolls all of them back (import them one by one to know
-    which). A run importing many letters passes the same `lookups` to each call."""
-    return LetterBatch(publish=publish, overwrite=overwrite, lookups=lookups).run(letters)
+    which). A run importing many letters passes the same `lookups` to each call. `reasons`,
+    one a letter (e.g. "import_letters <file>"), are the change reasons the audit trail keeps
+    for what each letter writes."""
+    batch = LetterBatch(publish=publish, overwrite=overwrite, lookups=lookups)
+    return batch.run(letters, reasons or [None] * len(letters))
 
 
 def letter_import(
@@ -195,13 +199,16 @@ def letter_import(
     publish: bool = False,
     overwrite: bool = True,
     lookups: ImportLookups | None = None,
+    reason: str | None = None,
 ) -> LetterImport:
     """Create or update the records one reply letter describes: session, proposer, proposal,
     unit, assignment, the reply itself and the filled-in form where the letter carries one.
 
     Running it again on the same letter changes nothing; with overwrite=False it only adds
     what is missing, so edits made since in the admin survive. Raises LetterNotImportable."""
-    (result,) = letters_import([letter], publish=publish, overwrite=overwrite, lookups=lookups)
+    (result,) = letters_import(
+        [letter], publish=publish, overwrite=overwrite, lookups=lookups, reasons=[reason]
+    )
     if isinstance(result, LetterNotImportable):
         raise result
     return result
@@ -235,12 +242,13 @@ class LetterBatch:
         self.pending = defaultdict(list)  # model -> rows to insert
         self.replied = []  # proposals to mark replied
 
-    def run(self, letters: list[ParsedLetter]) -> list:
+    def run(self, letters: list[ParsedLetter], reasons: list[str | None]) -> list:
         self.fetch(letters)
         results = []
-        for letter in letters:
+        for letter, reason in zip(letters, reasons, strict=True):
             try:
-                results.append(self.letter(letter))
+                with history.reason(reason):
+                    results.append(self.letter(letter))
             except LetterNotImportable as error:
                 results.append(error)
         self.flush()
@@ -423,6 +431,7 @@ class LetterBatch:
         if assignment is None:
             assignment = self.new_assignment(letter, proposal, unit, warnings, new_proposal)
         values = _reply_values(letter, self.publish, warnings, self.lookups)
+        _keep_published_class(reply, values, warnings)
         reply, state = self._reply(letter, assignment, reply, values)
         if state == CREATED:
             self.answered(proposal, assignment)
@@ -461,7 +470,7 @@ class LetterBatch:
         proposer = self.row(key, lambda: None)
         if proposer is None:
             proposer = Proposer(name=letter.proposer_name, kind=key[2])
-            self.pending[Proposer].append(proposer)
+            self.pend(proposer)
             self.add(key, proposer)
         if letter.form:
             if proposer.pk is None:
@@ -486,7 +495,7 @@ class LetterBatch:
             proposer=proposer,
             status=ProposalStatus.REPLIED,
         )
-        self.pending[Proposal].append(proposal)
+        self.pend(proposal)
         self.proposals[self.key(proposal)] = proposal
         self.assignments[self.key(proposal)] = []
         return proposal
@@ -499,7 +508,7 @@ class LetterBatch:
         if role == AssignmentRole.LEAD and lead and not new_proposal:
             warnings.append(f"该提案原由{lead.unit}主办，现按函增加{unit}为主办单位，请核对交办。")
         assignment = Assignment(proposal=proposal, unit=unit, role=role)
-        self.pending[Assignment].append(assignment)
+        self.pend(assignment)
         assignments.insert(0, assignment)
         self.replies[self.assignment_key(assignment)] = []
         return assignment
@@ -518,7 +527,7 @@ class LetterBatch:
             doc_number=letter.doc_number or "",
             round=max((r.round for r in replies), default=0) + 1,
         )
-        self.pending[ReplyLetter].append(reply)
+        self.pend(reply)
         replies.append(reply)
         if letter.doc_number:
             self.numbered[(assignment.unit.pk, letter.doc_number)] = reply
@@ -535,7 +544,7 @@ class LetterBatch:
             self.flush()
             if SatisfactionForm.objects.filter(reply=reply, rater=proposer).exists():
                 return UNCHANGED
-        self.pending[SatisfactionForm].append(
+        self.pend(
             SatisfactionForm(
                 reply=reply,
                 rater=proposer,
@@ -560,6 +569,7 @@ class LetterBatch:
         others = [a for a in self.assignments[self.key(proposal)] if a is not assignment]
         if not any(self.owes_rehandled_reply(other) for other in others):
             proposal.status = ProposalStatus.REPLIED
+            proposal._change_reason = history.current_reason()
             self.replied.append(proposal)
 
     def owes_rehandled_reply(self, assignment: Assignment) -> bool:
@@ -567,18 +577,25 @@ class LetterBatch:
         replies = self.replies[self.assignment_key(assignment)]
         return due is not None and not any(reply.round >= due for reply in replies)
 
+    def pend(self, row: models.Model) -> None:
+        """A row to insert at the next flush, with the reason its history will keep."""
+        row._change_reason = history.current_reason()
+        self.pending[type(row)].append(row)
+
     def flush(self) -> None:
         """Insert the rows the batch added, a statement a table, and mark the proposals
-        replied (bulk_create and update() send no signals: the cached pages are retired
-        once, for them all)."""
+        replied (bulk_create and update() send no signals: their history is written here, a
+        statement a table, and the cached pages are retired once, for them all)."""
         if not (self.pending or self.replied):
             return
         for model in BATCH_MODELS:
             if rows := self.pending.pop(model, None):
                 model.objects.bulk_create(rows)
+                history.record_created(rows)
         if self.replied:
-            replied = [proposal.pk for proposal in self.replied]
+            replied = {proposal.pk: proposal for proposal in self.replied}
             Proposal.objects.filter(pk__in=replied).update(status=ProposalStatus.REPLIED)
+            history.record_changed(replied.values())
             self.replied = []
         caching.data_changed()
 
@@ -607,6 +624,21 @@ def _reply_values(letter, publish, warnings, lookups) -> dict:
     elif publish:
         values["is_published"] = True
     return values
+
+
+def _keep_published_class(reply: ReplyLetter | None, values: dict, warnings: list[str]) -> None:
+    """A published reply's outcome class changes only in the admin, with a reason that the
+    public page shows: a letter imported again leaves it as it is, and says so."""
+    letter_class = values.get("outcome_class")
+    if reply is None or reply.pk is None or not reply.is_published or letter_class is None:
+        return
+    if letter_class.pk != reply.outcome_class_id:
+        del values["outcome_class"]
+        kept = reply.outcome_class.code if reply.outcome_class else "未分类"
+        warnings.append(
+            f"答复函已公开，办理结果分类仍为{kept}（函中为{letter_class.code}）："
+            "如需调整，请在后台修改并写明理由。"
+        )
 
 
 def _outcome_class(
@@ -769,6 +801,7 @@ def form_void(*, form: SatisfactionForm, by, reason: str) -> SatisfactionForm:
     form.voided_at = timezone.now()
     form.voided_by = by
     form.void_reason = reason
+    form._history_user, form._change_reason = by, reason  # the audit trail's who and why
     form.save(update_fields=["voided_at", "voided_by", "void_reason"])
     return form
 
@@ -782,6 +815,7 @@ def reply_withdraw(*, reply: ReplyLetter, reason: str) -> ReplyLetter:
     reply.withdrawn_at = timezone.now()
     reply.withdrawn_reason = reason
     reply.is_published = False
+    reply._change_reason = reason
     reply.save(update_fields=["withdrawn_at", "withdrawn_reason", "is_published"])
     return reply
 
@@ -803,7 +837,9 @@ def rehandling_open_if_dissatisfied(*, form: SatisfactionForm) -> bool:
     assignment.rehandling_round = next_round
     assignment.rehandling_due_on = today + relativedelta(months=settings.REHANDLING_DUE_MONTHS)
     assignment.save(update_fields=["rehandling_round", "rehandling_due_on"])
-    Proposal.objects.filter(pk=assignment.proposal_id).update(status=ProposalStatus.REHANDLING)
+    rehandled = Proposal.objects.filter(pk=assignment.proposal_id)
+    rehandled.update(status=ProposalStatus.REHANDLING)
+    history.record_changed(rehandled)
     caching.data_changed()  # update() sends no signal
     _notify_supervisors(form, assignment)
     return True
@@ -853,7 +889,9 @@ def _proposal_answered(reply: ReplyLetter) -> None:
     """The proposal reads as replied, unless another unit still owes a re-handled reply."""
     proposal = reply.assignment.proposal
     if proposal.status in ANSWERED and not _still_rehandling(proposal, reply):
-        Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.REPLIED)
+        replied = Proposal.objects.filter(pk=proposal.pk)
+        replied.update(status=ProposalStatus.REPLIED)
+        history.record_changed(replied)
         caching.data_changed()  # update() sends no signal
 
 

@@ -14,3 +14,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 WHITENOISE_AUTOREFRESH = True
 # One process: the local memory cache is shared by everything a test does.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-axes needs the request that Django's test Client.login() does not pass: off, except
+# in the tests of the login throttling (tests/config/test_security.py), which turn it on.
+AXES_ENABLED = False

@@ -61,9 +61,10 @@ def supervisor_client():
 
 # What each page reads on a miss, the reference data (the filters' choices) being cached:
 # the listing its count, its page, the assignments and the replies; the proposal page the
-# proposal, its co-signers, assignments and replies; the API's proposals the listing's four
-# and the co-signers; the API's replies their count and page.
-PAGE_QUERIES = {"listing": 4, "filtered": 4, "deep": 4, "detail": 4, "proposals": 5, "replies": 2}
+# proposal, its co-signers, assignments and replies, and the replies' history (changes of
+# class); the API's proposals the listing's four and the co-signers; the API's replies their
+# count and page.
+PAGE_QUERIES = {"listing": 4, "filtered": 4, "deep": 4, "detail": 5, "proposals": 5, "replies": 2}
 
 
 @pytest.mark.parametrize("rows", [3, 25])

@@ -441,10 +441,11 @@ def test_new_letters_take_the_same_statements_however_many(tmp_path):
         counts.append(len(queries))
     # The outcome classes the command knows; the session (by its committee, by its term
     # and meeting), the unit and the proposers looked for; the session and the unit added;
-    # the letters' class; the proposers, proposals, assignments and replies inserted; the
-    # savepoint of the batch and its release. Neither the proposals nor the document numbers
-    # are looked for: the session and the unit are new, and nothing of theirs can be there.
-    assert counts == [14, 14]
+    # the letters' class; the proposers, proposals, assignments and replies inserted, and
+    # the history of the last three (proposals.history); the savepoint of the batch and its
+    # release. Neither the proposals nor the document numbers are looked for: the session
+    # and the unit are new, and nothing of theirs can be there.
+    assert counts == [17, 17]
 
 
 def test_unchanged_letters_take_the_same_statements_however_many(tmp_path):

@@ -123,19 +123,25 @@ def import_readable(reports: list[FileReport], *, publish: bool, lookups: Import
     in a transaction of its own, so that only the failing file fails."""
     readable = [report for report in reports if report.letter]
     letters = [report.letter for report in readable]
+    # What the audit trail keeps as the reason of each letter's rows.
+    reasons = [f"import_letters {printable(report.path)}" for report in readable]
     try:
-        results = letters_import(letters, publish=publish, lookups=lookups)  # a transaction
+        # A transaction.
+        results = letters_import(letters, publish=publish, lookups=lookups, reasons=reasons)
     except Exception:  # rolled back: which file was it?
         with transaction.atomic():  # committed together, each file in a savepoint
-            results = [import_alone(letter, publish=publish, lookups=lookups) for letter in letters]
+            results = [
+                import_alone(letter, publish=publish, lookups=lookups, reason=reason)
+                for letter, reason in zip(letters, reasons, strict=True)
+            ]
     for report, result in zip(readable, results, strict=True):
         settle(report, result)
 
 
-def import_alone(letter: ParsedLetter, *, publish: bool, lookups: ImportLookups):
+def import_alone(letter: ParsedLetter, *, publish: bool, lookups: ImportLookups, reason: str):
     """The letter's LetterImport, or the error that rolled it back."""
     try:
-        return letter_import(letter=letter, publish=publish, lookups=lookups)
+        return letter_import(letter=letter, publish=publish, lookups=lookups, reason=reason)
     except Exception as error:  # rolled back like the others; the next file goes on
         return error
 

@@ -56,7 +56,9 @@ class Command(BaseCommand):
             self.note(f"{path.name}: skipped, not a reply letter ({reason}).", level=1)
             return "skipped"
         try:
-            result = letter_import(letter=letter, publish=True, overwrite=False)
+            result = letter_import(
+                letter=letter, publish=True, overwrite=False, reason=f"load_seeds {path.name}"
+            )
         except LetterNotImportable as error:
             raise CommandError(f"{path.name}: {error}") from error
         self.note(f"{path.name}: {result.reply.doc_number} {result.state}.", level=1)
