@@ -12,8 +12,10 @@ from operator import or_
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import lookup_spawns_duplicates, quote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -30,6 +32,15 @@ def in_units(paths: str | tuple[str, ...], unit_ids: list[int]) -> Q:
     return reduce(or_, (Q(**{f"{path}__in": unit_ids}) for path in paths))
 
 
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, showing again only the submitted values that are ids: Django's
+    looks up whatever a refused post held (`assignment=abc`) and fails with a 500."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [item for item in value if DIGITS.fullmatch(str(item))]
+        return super().optgroups(name, ids, attr)
+
+
 class FastLinksChangeList(ChangeList):
     """Django's list, linking its rows to their pages with one reverse() for the whole page
     rather than one per row and link column (200 of them for 100 rows and two links)."""
@@ -40,6 +51,14 @@ class FastLinksChangeList(ChangeList):
     def change_url(self) -> str:
         """A row's URL, with PK_PLACEHOLDER for its primary key."""
         return super().url_for_result(self.model(**{self.pk_attname: self.PK_PLACEHOLDER}))
+
+    def get_filters(self, request):
+        # A NUL character, which no text stored in PostgreSQL holds and which psycopg refuses
+        # to send (a 500), is a malformed filter: Django's list then offers to start over.
+        params = self.get_filters_params()
+        if any("\x00" in value for values in params.values() for value in values):
+            raise IncorrectLookupParameters("NUL character in a filter value")
+        return super().get_filters(request)
 
     def url_for_result(self, result):
         pk = quote(getattr(result, self.pk_attname))
@@ -114,6 +133,13 @@ class RoleAdmin(admin.ModelAdmin):
         # Official records: only a superuser deletes, and PROTECT keeps what others point at.
         return request.user.is_superuser
 
+    def get_search_results(self, request, queryset, search_term):
+        # No text stored in PostgreSQL holds a NUL, and psycopg refuses to send one (a 500):
+        # such a term (the autocomplete's is not cleaned as the list's search is) finds nothing.
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_changeform_initial_data(self, request):
         """Prefill from the query string only with rows this user may choose: a malformed or
         foreign id is dropped rather than handed to the form (or to a 500)."""
@@ -138,6 +164,10 @@ class RoleAdmin(admin.ModelAdmin):
         return queryset.filter(pk__in=in_scope)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         if db_field.name in self.scoped_choices:
             queryset = kwargs.get("queryset") or db_field.remote_field.model._default_manager
             kwargs["queryset"] = self.scope_choices(request, db_field, queryset.all())

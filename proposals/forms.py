@@ -31,6 +31,12 @@ class ListTextField(forms.CharField):
         text = super().to_python(value) or ""
         return [part.strip(" 。.") for part in self.separators.split(text) if part.strip(" 。.")]
 
+    def run_validators(self, value):
+        # Each part, as text: Django's validators would read the list's repr, in which a NUL
+        # character is `\x00`, and let it through to the database (a 500 on PostgreSQL).
+        for part in value:
+            super().run_validators(part)
+
 
 class AssignmentForm(forms.ModelForm):
     class Meta:
@@ -138,6 +144,13 @@ def scan_kind(upload) -> str | None:
     return next((kind for magic, kind in SCAN_SIGNATURES.items() if head.startswith(magic)), None)
 
 
+ONE_VALID_FORM = next(
+    constraint
+    for constraint in SatisfactionForm._meta.constraints
+    if constraint.name == "form_one_valid_per_rater"
+)
+
+
 class PaperFormForm(forms.ModelForm):
     """A returned paper form typed in by staff, with its scan (PDF, PNG or JPEG)."""
 
@@ -156,6 +169,18 @@ class PaperFormForm(forms.ModelForm):
         ]
         # No link to the stored file here: scans are served by a view that checks access.
         widgets = {"scan": forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        # One valid form per rater and reply: the model's constraint holds it only where
+        # voided_at is null, a field this form has not, so Django leaves it to the database
+        # (an IntegrityError, a 500). Said here instead, in the constraint's own words.
+        reply, rater = cleaned.get("reply"), cleaned.get("rater")
+        if reply and rater:
+            others = SatisfactionForm.objects.valid().filter(reply=reply, rater=rater)
+            if others.exclude(pk=self.instance.pk).exists():
+                raise forms.ValidationError(ONE_VALID_FORM.violation_error_message, code="unique")
+        return cleaned
 
     def clean_scan(self):
         scan = self.cleaned_data.get("scan")

@@ -163,6 +163,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT") or 5)
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES") or 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Login events are our own records (offices.LoginEvent): no banner on every start, no log lines.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 # Behind the reverse proxy REMOTE_ADDR is the proxy's: the client is read from
 # X-Forwarded-For, trusting only the proxies gunicorn trusts (FORWARDED_ALLOW_IPS).
