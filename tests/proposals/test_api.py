@@ -426,6 +426,15 @@ class TestOpenAPI:
         assert reply["attitude_rating"]["nullable"] is True
         assert not {"contact_phone", "contact_name"} & set(reply)
 
+    @pytest.mark.parametrize("version", ["\r\nSet-Cookie: x=1", "2.0"])
+    def test_the_version_parameter_is_not_read(self, client, version):
+        """drf-spectacular printed it into the Content-Disposition header: a newline was a
+        500."""
+        response = client.get(reverse("api:openapi"), {"version": version})
+        assert response.status_code == 200
+        assert response.json()["info"]["version"] == "1.0"
+        assert "(" not in response["Content-Disposition"]
+
     def test_document_validates(self):
         from drf_spectacular.generators import SchemaGenerator
         from drf_spectacular.validation import validate_schema
