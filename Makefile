@@ -68,15 +68,23 @@ check: install
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(MANAGE) makemigrations --check --dry-run
 
-.PHONY: bench
-# Arguments go through BENCH_ARGS: make bench BENCH_ARGS="--sqlite --proposals 2000 --duration 3"
-bench: install  ## measure the app on 100 000 generated proposals (wrk, gunicorn); writes bench.json
-	@if command -v pg_isready >/dev/null && ! pg_isready --quiet --host 127.0.0.1; then \
+# The local PostgreSQL started if it is down (bench, soak).
+START_POSTGRES = if command -v pg_isready >/dev/null && ! pg_isready --quiet --host 127.0.0.1; then \
 	  echo "PostgreSQL is down: starting it"; \
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
 	  for _ in $$(seq 30); do pg_isready --quiet --host 127.0.0.1 && break; sleep 1; done; \
 	fi
+
+.PHONY: bench soak
+# Arguments go through BENCH_ARGS: make bench BENCH_ARGS="--sqlite --proposals 2000 --duration 3"
+bench: install  ## measure the app on 100 000 generated proposals (wrk, gunicorn); writes bench.json
+	@$(START_POSTGRES)
 	$(MANAGE) bench $(BENCH_ARGS)
+
+# Arguments go through SOAK_ARGS: make soak SOAK_ARGS="--restart-command 'systemctl restart postgresql'"
+soak: install  ## restart PostgreSQL under load (wrk, gunicorn); writes soak.json
+	@$(START_POSTGRES)
+	$(MANAGE) soak $(SOAK_ARGS)
 
 messages:  ## recompile locale/*.po (needs gettext); the .mo files are committed
 	$(MANAGE) compilemessages --ignore=.venv

@@ -96,13 +96,12 @@ class Target:
         if value is None:
             return {"target": self.label, "value": None, "met": None, "off_by_percent": None}
         met = value >= self.limit if self.at_least else value <= self.limit
-        off_by = (1 - value / self.limit) if self.at_least else (value / self.limit - 1)
-        return {
-            "target": self.label,
-            "value": value,
-            "met": met,
-            "off_by_percent": None if met else round(100 * off_by),
-        }
+        off_by = None
+        if not met and self.limit:  # nothing is a percentage of a limit of 0
+            off_by = round(
+                100 * ((1 - value / self.limit) if self.at_least else (value / self.limit - 1))
+            )
+        return {"target": self.label, "value": value, "met": met, "off_by_percent": off_by}
 
 
 QUERIES = Target("≤ 6 queries", "queries", 6)
@@ -528,6 +527,8 @@ def target_marks(checks: list[dict]) -> str:
             marks.append(f"? {check['target']}")
         elif check["met"]:
             marks.append(f"✓ {check['target']}")
+        elif check["off_by_percent"] is None:
+            marks.append(f"✗ {check['target']}")
         elif check["off_by_percent"] < 100:
             marks.append(f"✗ {check['target']} (off by {check['off_by_percent']} %)")
         else:  # a figure several times its limit

@@ -194,11 +194,16 @@ def parse_wrk(output: str) -> Load:
     )
 
 
-def wrk_command(url: str, *, seconds: int, connections: int, headers: dict) -> list[str]:
+def wrk_command(
+    url: str, *, seconds: int, connections: int, headers: dict, script: Path | None = None
+) -> list[str]:
+    """wrk's command line; `script`, a Lua script (wrk's `setup`, `request`, `response`…)."""
     command = ["wrk", "--latency", f"--timeout={WRK_TIMEOUT}", f"--duration={seconds}s"]
     command += [f"--threads={min(WRK_THREADS, connections)}", f"--connections={connections}"]
     for name, value in {**PROXY_HEADERS, **headers}.items():
         command += ["--header", f"{name}: {value}"]
+    if script:
+        command += ["--script", str(script)]
     return [*command, url]
 
 

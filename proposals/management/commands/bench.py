@@ -22,13 +22,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config import bench, load_testing
 
-# The options passed on when the command runs itself again.
-VALUE_OPTIONS = ("proposals", "duration", "connections", "workers", "json", "verbosity")
-FLAGS = ("sqlite", "skip_data")
-
 
 class Command(BaseCommand):
     help = "Load the app with wrk on a large generated data set; print and save the figures."
+    # Its name, and the options passed on when the command runs itself again.
+    command_name = "bench"
+    value_options = ("proposals", "duration", "connections", "workers", "json", "verbosity")
+    flags = ("sqlite", "skip_data")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -90,11 +90,16 @@ class Command(BaseCommand):
     def run_again(self, url: str, options: dict) -> None:
         arguments = [
             f"--{name.replace('_', '-')}={options[name]}"
-            for name in VALUE_OPTIONS
+            for name in self.value_options
             if options[name] is not None
         ]
-        arguments += [f"--{flag.replace('_', '-')}" for flag in FLAGS if options[flag]]
-        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", *arguments]
+        arguments += [f"--{flag.replace('_', '-')}" for flag in self.flags if options[flag]]
+        command = [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            self.command_name,
+            *arguments,
+        ]
         process = subprocess.Popen(command, env=bench.environment(url))
         try:
             returncode = process.wait()
