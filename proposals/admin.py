@@ -5,10 +5,10 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import display_for_field, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -27,6 +27,7 @@ from offices.roles import is_supervisor, is_unit_staff, unit_ids_of
 from . import caching, history, selectors, services
 from .forms import AssignmentForm, LetterFileForm, PaperFormForm, ReplyLetterForm
 from .models import (
+    NEXT_VERSION,
     Assignment,
     Category,
     FormChannel,
@@ -509,10 +510,20 @@ def _file_warnings(letter, assignment) -> list[str]:
     return warnings
 
 
+# A version as a change form carries it; anything else posted is taken for a stale one.
+VERSION_TEXT = re.compile(r"[0-9]{1,10}")
+
+
 class ReplyLetterAdminForm(ReplyLetterForm):
     """The reply form, asking why when the class of a published reply changes: the reason
-    goes to the reply's history and, with the date and both classes, to its public page."""
+    goes to the reply's history and, with the date and both classes, to its public page.
 
+    A change form carries the version of the reply it was loaded with (ReplyLetter.version).
+    Saved by someone else since, the reply is not overwritten: the form comes back with the
+    person's entries, what was changed and is now stored (`conflict`), and the current
+    version, so that saving it again after review is a knowing overwrite."""
+
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
     outcome_change_reason = forms.CharField(
         label=_("调整分类的理由"),
         required=False,
@@ -524,7 +535,20 @@ class ReplyLetterAdminForm(ReplyLetterForm):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["loaded_version"] = str(self.instance.version)
+        self.conflict = None
+
+    def clean_loaded_version(self) -> int | None:
+        text = self.cleaned_data["loaded_version"]
+        return int(text) if VERSION_TEXT.fullmatch(text) else None
+
     def clean(self):
+        # Before the reply form sets the unit and the document number's parts on the instance,
+        # which holds what is stored until then.
+        if self.instance.pk and self.cleaned_data.get("loaded_version") != self.instance.version:
+            self._report_conflict(self.cleaned_data.get("loaded_version"))
         cleaned = super().clean()
         reason = (cleaned.get("outcome_change_reason") or "").strip()
         cleaned["outcome_change_reason"] = reason
@@ -539,6 +563,45 @@ class ReplyLetterAdminForm(ReplyLetterForm):
         return bool(
             self.instance.pk and self.instance.is_published and "outcome_class" in self.changed_data
         )
+
+    def _report_conflict(self, loaded: int | None) -> None:
+        stored = self.instance
+        self.add_error(
+            None,
+            _(
+                "这件答复函已被他人修改（第%(version)s版）：您的修改尚未保存。"
+                "请核对下方当前内容后重新保存。"
+            )
+            % {"version": stored.version},
+        )
+        seen = stored.history.filter(version=loaded).first() if loaded else None
+        if seen:  # what others changed since this form was loaded
+            fields = [
+                field
+                for field in REPLY_FIELDS
+                if getattr(seen, field.attname) != getattr(stored, field.attname)
+            ]
+        else:  # that version is not kept: where the stored reply and the entries differ
+            fields = [field for field in REPLY_FIELDS if field.name in self.changed_data]
+        self.conflict = {
+            "version": stored.version,
+            "by_others": bool(seen),
+            "fields": [(field.verbose_name, _stored_value(stored, field)) for field in fields],
+        }
+        # Shown again with the stored version: saved after review, the entries overwrite it.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = str(stored.version)
+
+
+# The fields of a reply that a conflict may show: those people write.
+REPLY_FIELDS = [ReplyLetter._meta.get_field(name) for name in ReplyLetterForm._meta.fields]
+
+
+def _stored_value(reply, field):
+    value = getattr(reply, field.name)
+    if isinstance(value, list):  # copied_to, as the form shows it
+        return "，".join(value) or "—"
+    return display_for_field(value, field, "—")
 
 
 @admin.register(ReplyLetter)
@@ -615,7 +678,12 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not obj.is_published:
+        if obj is None:
+            return fieldsets
+        # A change form carries the version it was loaded with (ReplyLetterAdminForm), hidden.
+        (name, options), *others = fieldsets
+        fieldsets = [(name, {**options, "fields": [*options["fields"], "loaded_version"]}), *others]
+        if not obj.is_published:
             return fieldsets
         # Published: a change of class asks why (ReplyLetterAdminForm), below the class.
         with_reason = []
@@ -629,9 +697,19 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin)
     def save_model(self, request, obj, form, change):
         if reason := form.cleaned_data.get("outcome_change_reason"):
             obj._change_reason = reason  # kept in the reply's history
-        super().save_model(request, obj, form, change)
-        if not change:
+        if change:
+            services.reply_save(reply=obj, loaded_version=form.cleaned_data["loaded_version"])
+        else:
+            super().save_model(request, obj, form, change)
             services.reply_logged(reply=obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ReplyChanged:
+            # Saved by someone else between the form's check of the version and its write:
+            # nothing was written, and the form, shown again, now finds the conflict itself.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         reply = self.get_object(request, object_id)
@@ -785,15 +863,20 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin)
         count = self._set_published(queryset, False)
         self.message_user(request, _("已取消公开 %d 件答复函。") % count, messages.SUCCESS)
 
+    @transaction.atomic
     def _set_published(self, queryset, published: bool) -> int:
-        """Publish or unpublish the replies not so already, in one UPDATE; update() sends
-        no signal, so their history and the cached pages are seen to here."""
-        changing = queryset.filter(is_published=not published, withdrawn_at__isnull=True)
-        replies = list(changing.prefetch_related(None))
+        """Publish or unpublish the replies not so already, in one UPDATE that raises their
+        versions; update() sends no signal, so their history and the cached pages are seen
+        to here. The rows are locked from their reading: the history has their versions."""
+        changing = ReplyLetter.objects.select_for_update().filter(
+            pk__in=queryset.values("pk"), is_published=not published, withdrawn_at__isnull=True
+        )
+        replies = list(changing)
         for reply in replies:
             reply.is_published = published
+            reply.version += 1
         ReplyLetter.objects.filter(pk__in=[reply.pk for reply in replies]).update(
-            is_published=published
+            is_published=published, version=NEXT_VERSION
         )
         history.record_changed(replies)
         caching.data_changed()

@@ -385,6 +385,11 @@ class ReplyLetterQuerySet(models.QuerySet):
         )
 
 
+# What a write of a reply sets its version to, in the statement itself: an increment that no
+# concurrent write can lose (see ReplyLetter.version).
+NEXT_VERSION = F("version") + 1
+
+
 class ReplyLetter(models.Model):
     """A reply letter (答复函), as printed; round 2… after re-handling."""
 
@@ -443,6 +448,9 @@ class ReplyLetter(models.Model):
     # A reply sent by mistake is withdrawn, not deleted: its form links stop working.
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
     withdrawn_reason = models.TextField(_("撤回理由"), blank=True, editable=False)
+    # Optimistic locking: every write of a reply raises it (NEXT_VERSION), and the admin's
+    # change form saves only over the version it was loaded with (services.reply_save).
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = ReplyLetterQuerySet.as_manager()
     history = AuditedHistory()

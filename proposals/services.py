@@ -24,6 +24,7 @@ from .letters.doc_numbers import split_doc_number
 from .letters.reader import ParsedLetter
 from .models import (
     DISCLOSURE_MARKS,
+    NEXT_VERSION,
     Assignment,
     AssignmentRole,
     Disclosure,
@@ -110,6 +111,9 @@ def _bring_to(instance: models.Model, values: dict, *, overwrite: bool) -> str:
     ]
     for name in changed:
         setattr(instance, name, values[name])
+    if changed and isinstance(instance, ReplyLetter):  # see ReplyLetter.version
+        instance.version = NEXT_VERSION
+        changed.append("version")
     if changed:
         instance.save(update_fields=changed)
     return UPDATED if changed else UNCHANGED
@@ -816,7 +820,28 @@ def reply_withdraw(*, reply: ReplyLetter, reason: str) -> ReplyLetter:
     reply.withdrawn_reason = reason
     reply.is_published = False
     reply._change_reason = reason
-    reply.save(update_fields=["withdrawn_at", "withdrawn_reason", "is_published"])
+    reply.version = NEXT_VERSION
+    reply.save(update_fields=["withdrawn_at", "withdrawn_reason", "is_published", "version"])
+    return reply
+
+
+class ReplyChanged(Exception):
+    """The reply was saved by someone else since it was loaded; nothing was written."""
+
+
+# No savepoint of its own: in the admin's transaction (ReplyChanged rolls it back), two
+# statements fewer.
+@transaction.atomic(savepoint=False)
+def reply_save(*, reply: ReplyLetter, loaded_version: int) -> ReplyLetter:
+    """Save the reply as edited, if it is still at the version it was loaded with; else raise
+    ReplyChanged. The conditional UPDATE that claims the next version holds the row until the
+    transaction ends: of two saves of one version exactly one wins, even when both checked
+    the version before either wrote."""
+    claimed = ReplyLetter.objects.filter(pk=reply.pk, version=loaded_version)
+    if not claimed.update(version=NEXT_VERSION):
+        raise ReplyChanged
+    reply.version = loaded_version + 1
+    reply.save()
     return reply
 
 

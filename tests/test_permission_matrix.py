@@ -274,6 +274,7 @@ def reply_data_of(reply, **overrides) -> dict:
     """The reply's change form posted as it stands, but for `overrides`."""
     return {
         **reply_data(reply.assignment),
+        "loaded_version": reply.version,
         "round": reply.round,
         "doc_number": reply.doc_number,
         "title": reply.title,

@@ -101,3 +101,34 @@ def test_a_file_that_is_no_letter_gets_a_message(page, live_server, screenshot, 
     expect(page.locator(".errorlist")).to_be_visible()
     screenshot("staff-reply-from-file-error")
     assert not ReplyLetter.objects.exists()
+
+
+def test_the_second_of_two_editors_gets_a_conflict_and_saves_after_review(
+    page, browser, live_server, screenshot
+):
+    reply = ReplyLetterFactory(title="原标题", body="原正文")
+    url = f"{live_server.url}/admin/proposals/replyletter/{reply.pk}/change/"
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    other = context.new_page()
+    log_in(page, live_server, SupervisorFactory().username)
+    log_in(other, live_server, SupervisorFactory().username)
+    page.goto(url)
+    other.goto(url)
+
+    other.fill("#id_title", "他人的标题")
+    other.click("input[name=_save]")
+    expect(other.locator(".messagelist .success")).to_have_count(1)
+    context.close()
+    page.fill("#id_body", "我的正文")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".errorlist.nonfield")).to_contain_text("这件答复函已被他人修改（第2版）")
+    expect(page.locator("#reply-conflict")).to_contain_text("他人的标题")
+    assert page.input_value("#id_body") == "我的正文"  # nothing of theirs lost
+    screenshot("reply-conflict")
+    page.fill("#id_title", "他人的标题")  # reviewed: keeps the other's change too
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist .success")).to_have_count(1)
+    reply.refresh_from_db()
+    assert (reply.title, reply.body, reply.version) == ("他人的标题", "我的正文", 3)

@@ -41,6 +41,7 @@ def reply_change_data(reply, **overrides) -> dict:
     """What the reply's change form posts (its inlines list rows, and take none)."""
     data = reply_post_data(
         reply.assignment,
+        loaded_version=reply.version,
         doc_number=reply.doc_number,
         outcome_class=reply.outcome_class_id or "",
         **({"is_published": "on"} if reply.is_published else {}),
