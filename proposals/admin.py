@@ -467,6 +467,13 @@ class InvitationInline(ReadOnlyListInline):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}))
 
+    def clean_reason(self):
+        # A reason stays on record: invisible characters alone (a zero-width space) say nothing.
+        reason = self.cleaned_data["reason"]
+        if not any(char.isprintable() and not char.isspace() for char in reason):
+            raise forms.ValidationError(_("请写明理由。"))
+        return reason
+
 
 def reason_view(model_admin, request, obj, *, title: str, apply, done: str):
     """A page asking for a written reason, then `apply(reason)`; back to the object."""

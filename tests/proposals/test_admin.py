@@ -392,6 +392,16 @@ class TestSupervisor:
             assert proposal.title in page
             assert other.title not in page
 
+    @pytest.mark.parametrize("reason", ["\u200b", " \u200b\u2060 "])
+    def test_a_withdrawal_needs_a_visible_reason(self, client, reason):
+        reply = ReplyLetterFactory()
+        client.force_login(SupervisorFactory())
+        response = client.post(admin_url("replyletter", "withdraw", reply.pk), {"reason": reason})
+        assert response.status_code == 200
+        assert "请写明理由。" in response.content.decode()
+        reply.refresh_from_db()
+        assert reply.withdrawn_at is None
+
     def test_assignment_due_date_defaults_to_three_months(self, client):
         from proposals.models import Assignment
 
