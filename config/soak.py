@@ -422,10 +422,6 @@ def report_text(report: dict) -> str:
     return f"{head}\n\n{figures_table(figures)}\n\n{timeline_table(report)}\n"
 
 
-def write_json(report: dict, path: Path) -> None:
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
 # --------------------------------------------------------------------------------- a run
 
 

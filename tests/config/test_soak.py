@@ -274,7 +274,7 @@ def test_the_report_the_figures_their_targets_and_the_seconds_around_the_restart
 def test_the_report_as_json(tmp_path):
     data = report(analysed(steady_timeline()))
     path = tmp_path / "soak.json"
-    soak.write_json(data, path)
+    bench.write_json(data, path)
     assert json.loads(path.read_text(encoding="utf-8")) == data
 
 

@@ -30,6 +30,14 @@ class Command(BaseCommand):
     value_options = ("proposals", "duration", "connections", "workers", "json", "verbosity")
     flags = ("sqlite", "skip_data")
 
+    @staticmethod
+    def require_wrk() -> None:
+        if not load_testing.wrk_installed():
+            raise CommandError(
+                "wrk is not installed: apt-get install -y wrk (Debian, Ubuntu) "
+                "or brew install wrk (macOS)."
+            )
+
     def add_arguments(self, parser):
         parser.add_argument(
             "--sqlite", action="store_true", help="Use bench.sqlite3 instead of PostgreSQL."
@@ -60,11 +68,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if not load_testing.wrk_installed():
-            raise CommandError(
-                "wrk is not installed: apt-get install -y wrk (Debian, Ubuntu) "
-                "or brew install wrk (macOS)."
-            )
+        self.require_wrk()
         url = bench.database_url(sqlite=options["sqlite"])
         # Settings are read once per process: the bench runs itself again with the
         # production settings on its own database, and so does everything it starts.

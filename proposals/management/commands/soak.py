@@ -76,11 +76,7 @@ class Command(BenchCommand):
         )
 
     def handle(self, *args, **options):
-        if not load_testing.wrk_installed():
-            raise CommandError(
-                "wrk is not installed: apt-get install -y wrk (Debian, Ubuntu) "
-                "or brew install wrk (macOS)."
-            )
+        self.require_wrk()
         url = soak.database_url()
         if not bench.is_postgres(url):
             raise CommandError("The soak restarts PostgreSQL: SOAK_DATABASE_URL must name one.")
@@ -114,5 +110,5 @@ class Command(BenchCommand):
         except bench.BenchError as error:
             raise CommandError(str(error)) from error
         self.stdout.write("\n" + soak.report_text(report))
-        soak.write_json(report, options["json"])
+        bench.write_json(report, options["json"])
         self.stdout.write(self.style.SUCCESS(f"Figures written to {options['json']}."))
