@@ -605,12 +605,19 @@ def batches_table(batches: list[BatchFigures]) -> str:
     return table(BATCH_COLUMNS, rows, notes)
 
 
+def machine_line(about: dict) -> str:
+    """When, where and on what a run measured (the soak's report begins with it too)."""
+    return (
+        f"{about['date']} · {about['cores']} cores, {about['memory_gb']} GB · "
+        f"{about['database']}, {about['generated_proposals']:,} generated proposals · "
+        f"commit {about['commit']}"
+    )
+
+
 def report_text(report: dict) -> str:
     about, conditions = report["machine"], report["conditions"]
     head = (
-        f"{about['date']} · {about['cores']} cores, {about['memory_gb']} GB · "
-        f"{about['database']}, {about['generated_proposals']:,} generated proposals · "
-        f"commit {about['commit']}\n"
+        f"{machine_line(about)}\n"
         f"gunicorn {conditions['workers']} workers; wrk {conditions['connections']} "
         f"connections, {conditions['seconds']} s a page. alone: p50 with one connection; "
         f"fresh: ms right after a write (not cached); queries: the page's SQL, computed afresh "

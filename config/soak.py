@@ -47,7 +47,7 @@ from django.db import connections
 
 from proposals.models import ReplyLetter
 
-from .bench import BenchError, Target, machine, number, table, target_marks
+from .bench import BenchError, Target, machine, machine_line, number, table, target_marks
 from .load_testing import WRK_THREADS, LoadTestError, fetch, gunicorn_server, parse_wrk, wrk_command
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_soak"
@@ -411,9 +411,7 @@ def timeline_table(report: dict) -> str:
 def report_text(report: dict) -> str:
     about, conditions = report["machine"], report["conditions"]
     head = (
-        f"{about['date']} · {about['cores']} cores, {about['memory_gb']} GB · "
-        f"{about['database']}, {about['generated_proposals']:,} generated proposals · "
-        f"commit {about['commit']}\n"
+        f"{machine_line(about)}\n"
         f"gunicorn {conditions['workers']} workers; wrk {conditions['connections']} connections, "
         f"{conditions['seconds']} s over {', '.join(conditions['paths'])}; "
         f"restarted at {conditions['restart_at']} s: {conditions['restart_command']}"
