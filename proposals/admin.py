@@ -718,11 +718,10 @@ class ReplyLetterAdmin(ProposalNumberSearchMixin, HistoryAdmin, UnitScopedAdmin)
             # nothing was written, and the form, shown again, now finds the conflict itself.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        reply = self.get_object(request, object_id)
-        can_withdraw = bool(reply and not reply.withdrawn_at and is_supervisor(request.user))
-        extra_context = {**(extra_context or {}), "can_withdraw": can_withdraw}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The reply the form shows: read once, by the view.
+        context["can_withdraw"] = bool(obj and not obj.withdrawn_at and is_supervisor(request.user))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
         urls = [

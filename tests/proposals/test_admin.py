@@ -392,6 +392,17 @@ class TestSupervisor:
             assert proposal.title in page
             assert other.title not in page
 
+    def test_the_change_page_offers_withdrawal_until_withdrawn(self, client):
+        reply = ReplyLetterFactory()
+        client.force_login(SupervisorFactory())
+        withdraw = admin_url("replyletter", "withdraw", reply.pk)
+        assert withdraw in client.get(admin_url("replyletter", "change", reply.pk)).content.decode()
+        client.post(withdraw, {"reason": "错发"})
+        assert (
+            withdraw
+            not in client.get(admin_url("replyletter", "change", reply.pk)).content.decode()
+        )
+
     @pytest.mark.parametrize("reason", ["\u200b", " \u200b\u2060 "])
     def test_a_withdrawal_needs_a_visible_reason(self, client, reason):
         reply = ReplyLetterFactory()
