@@ -54,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--connections", type=int, default=16, help="wrk's open connections (default 16)."
         )
+        self.add_run_arguments(parser)
+
+    def add_run_arguments(self, parser):
+        """The options of a run of gunicorn on the data set, shared with the soak."""
+        report = f"{self.command_name}.json"
         parser.add_argument(
             "--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)."
         )
@@ -63,8 +68,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json",
             type=Path,
-            default=settings.BASE_DIR / "bench.json",
-            help="Where to write the figures (default bench.json).",
+            default=settings.BASE_DIR / report,
+            help=f"Where to write the figures (default {report}).",
         )
 
     def handle(self, *args, **options):

@@ -13,7 +13,6 @@ import os
 import shlex
 import signal
 import sys
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -62,18 +61,7 @@ class Command(BenchCommand):
             help="How to restart PostgreSQL (default: pg_ctlcluster … restart for the local "
             "cluster on the database URL's port).",
         )
-        parser.add_argument(
-            "--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)."
-        )
-        parser.add_argument(
-            "--skip-data", action="store_true", help="Use the database as it is: no migrations."
-        )
-        parser.add_argument(
-            "--json",
-            type=Path,
-            default=settings.BASE_DIR / "soak.json",
-            help="Where to write the figures (default soak.json).",
-        )
+        self.add_run_arguments(parser)
 
     def handle(self, *args, **options):
         self.require_wrk()
